@@ -1,0 +1,71 @@
+"""Input and output schemas for accounts and tokens (also used by the HTML forms)."""
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from webapp.validation import Email, Line
+
+
+class SignupIn(Schema):
+    email = Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=8, max=256),
+                             load_only=True)
+    name = Line(100, allow_empty=False, required=True)
+    locale = fields.String(validate=validate.OneOf(["ja", "en"]), load_default=None)
+    timezone = fields.String(load_default=None)
+
+    @validates("timezone")
+    def _timezone(self, value, **kwargs):
+        if value is not None and value not in available_timezones():
+            raise ValidationError("Unknown time zone.")
+
+
+class LoginIn(Schema):
+    email = Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256),
+                             load_only=True)
+
+
+class TokenIn(LoginIn):
+    name = Line(100, load_default="")
+
+
+class TokenOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String()
+    created_at = fields.DateTime()
+    last_used_at = fields.DateTime(allow_none=True)
+
+
+class NewTokenOut(TokenOut):
+    token = fields.String(metadata={"description": "shown once; send as `Authorization: Bearer <token>`"})
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    locale = fields.String(allow_none=True)
+    timezone = fields.String()
+
+
+class ListOf(Schema):
+    next = fields.String(allow_none=True)
+
+
+class TokenList(ListOf):
+    items = fields.List(fields.Nested(TokenOut))
+
+
+class SettingsIn(Schema):
+    name = Line(100, allow_empty=False)
+    locale = fields.String(validate=validate.OneOf(["ja", "en"]), allow_none=True)
+    timezone = fields.String()
+
+    @validates("timezone")
+    def _timezone(self, value, **kwargs):
+        if value not in available_timezones():
+            raise ValidationError("Unknown time zone.")

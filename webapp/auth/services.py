@@ -1,0 +1,121 @@
+"""Account rules: sign-up, password check, API tokens (stored hashed, listable, revocable)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.auth.models import ApiToken, User
+from webapp.db import utcnow
+from webapp.errors import Conflict, NotFound, Unauthorized
+from webapp.extensions import db
+
+TOKEN_PREFIX = "ich_"
+_HASHERS: dict[bool, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2id with the library's RFC 9106 defaults; tests set PASSWORD_HASH_FAST for speed.
+
+    Returns the hasher and a hash to verify against when the email is unknown, so the time
+    taken does not reveal which accounts exist.
+    """
+    fast = bool(current_app.config.get("PASSWORD_HASH_FAST"))
+    if fast not in _HASHERS:
+        hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else PasswordHasher()
+        _HASHERS[fast] = (hasher, hasher.hash("not-a-real-password"))
+    return _HASHERS[fast]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def create_user(email: str, password: str, name: str, *, locale: str | None = None,
+                timezone: str | None = None) -> User:
+    """Create an account and its (empty, private) profile; 409 when the email is taken."""
+    from webapp.profiles.services import create_profile_for
+
+    if find_user_by_email(email) is not None:
+        raise Conflict("An account with this email already exists.", code="email_taken",
+                       fields={"email": ["An account with this email already exists."]})
+    user = User(email=email, password_hash=_hasher()[0].hash(password), name=name, locale=locale,
+                timezone=timezone or ("Asia/Tokyo" if locale != "en" else "UTC"))
+    db.session.add(user)
+    db.session.flush()
+    create_profile_for(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user whose password matches, else raise Unauthorized (same message either way)."""
+    user = find_user_by_email(email)
+    hasher, dummy = _hasher()
+    try:
+        hasher.verify(user.password_hash if user else dummy, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorized("Email or password is not right.", code="invalid_credentials")
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+def create_token(user: User, name: str = "") -> tuple[str, ApiToken]:
+    """Make a Bearer token; the plain token is returned once and only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:12])
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+    ))
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens; another user's token is not found."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise NotFound("No such token.")
+    row.revoked_at = utcnow()
+    db.session.commit()
+
+
+def find_user_by_token(token: str, *, now: datetime | None = None) -> User | None:
+    """The user a live token belongs to, or None; notes the use at most once an hour."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
+        row.last_used_at = now
+        db.session.commit()
+    return row.user
+
+
+def update_settings(user: User, data: dict) -> User:
+    """Change the account's name, interface language or time zone."""
+    for key in ("name", "locale", "timezone"):
+        if key in data:
+            setattr(user, key, data[key])
+    db.session.commit()
+    return user

@@ -1,0 +1,116 @@
+"""The AppError family and the handlers that answer JSON under /api/ and HTML elsewhere."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """A rule was broken; carries an HTTP status, a stable code and a message for people."""
+
+    status = 400
+    code = "bad_request"
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    message = "Not found."
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "validation_failed"
+    message = "Some fields need attention."
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    message = "This conflicts with what is already stored."
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+    message = "Log in or send a valid Bearer token."
+
+
+def wants_json() -> bool:
+    """API paths and .json resources answer JSON; everything else answers HTML."""
+    path = request.path
+    return path.startswith("/api/") or path.endswith(".json")
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    else:
+        response = make_response(
+            render_template("errors/error.html", status=status, message=message, fields=fields or {})
+        )
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs(messages) -> dict:
+    """webargs nests messages by location ({"json": {...}}); clients want field -> [messages]."""
+    fields: dict = {}
+    if isinstance(messages, dict):
+        for location, value in messages.items():
+            if isinstance(value, dict):
+                for name, msgs in value.items():
+                    fields[str(name)] = msgs if isinstance(msgs, (list, dict)) else [str(msgs)]
+            else:
+                fields["_" + str(location)] = value if isinstance(value, list) else [str(value)]
+    return fields
+
+
+def handle_app_error(exc: AppError):
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    fields: dict = {}
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:
+        fields = _flatten_webargs(data["messages"])
+    code = (exc.name or "error").lower().replace(" ", "_")
+    message = exc.description or exc.name
+    if isinstance(exc, CSRFError):
+        code, message = "csrf_failed", "The form expired or the CSRF token is missing; reload the page and try again."
+    if status == 422:
+        code, message = "validation_failed", "Some fields need attention."
+    if status == 400 and "_json" in fields:
+        code, message = "malformed_json", "The body is not valid JSON."
+    headers = dict(getattr(exc, "headers", None) or {}) if status in (405, 429) else {}
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        headers["Allow"] = exc.get_response().headers["Allow"]
+    return error_response(status, code, message, fields, headers)
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+
+
+def register_errorhandlers(app) -> None:
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""The phone app shell: home screen, health check (manifest and service worker arrive with the PWA)."""

@@ -1,0 +1,166 @@
+"""Marshmallow fields for text people type: bounded, single-line, no control characters or HTML."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields, validate
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def check_text(value: str, *, max_length: int, allow_empty: bool = True) -> str:
+    """Normalise (NFC, trimmed) and check one line of text; raise ValidationError with a reason."""
+    if not isinstance(value, str):
+        raise ValidationError(_("Not a valid string."))
+    if "\r" in value or "\n" in value:
+        raise ValidationError(_("Line breaks are not allowed here."))
+    if CONTROL.search(value):
+        raise ValidationError(_("Control characters are not allowed."))
+    if MARKUP.search(value):
+        raise ValidationError(_("HTML and scripts are not allowed."))
+    value = unicodedata.normalize("NFC", value).strip()
+    if len(value) > max_length:
+        raise ValidationError(_("At most %(n)d characters.", n=max_length))
+    if not value and not allow_empty:
+        raise ValidationError(_("This field is required."))
+    return value
+
+
+def check_multiline(value: str, *, max_length: int) -> str:
+    """Like check_text, but line breaks are kept (CRLF and CR become LF)."""
+    if not isinstance(value, str):
+        raise ValidationError(_("Not a valid string."))
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [check_text(line, max_length=max_length) for line in value.split("\n")]
+    value = "\n".join(lines).strip()
+    if len(value) > max_length:
+        raise ValidationError(_("At most %(n)d characters.", n=max_length))
+    return value
+
+
+class Paragraphs(fields.String):
+    """Free text over several lines (notes), at most ``max_length`` characters."""
+
+    def __init__(self, max_length: int, **kwargs):
+        self.max_length = max_length
+        kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return check_multiline(value, max_length=self.max_length)
+
+
+class Line(fields.String):
+    """One line of plain text, at most ``max_length`` characters once trimmed."""
+
+    def __init__(self, max_length: int, *, allow_empty: bool = True, **kwargs):
+        self.max_length = max_length
+        self.allow_empty = allow_empty
+        kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return check_text(value, max_length=self.max_length, allow_empty=self.allow_empty)
+
+
+def check_http_url(value: str, *, max_length: int = 500) -> str:
+    """An absolute http(s) URL with a host; javascript:, data: and the rest are refused."""
+    value = check_text(value, max_length=max_length, allow_empty=False)
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationError(_("Only http:// and https:// links are allowed."))
+    if not parts.hostname or " " in value:
+        raise ValidationError(_("Not a valid link."))
+    return value
+
+
+class HttpUrl(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return check_http_url(super()._deserialize(value, attr, data, **kwargs))
+
+
+def normalise_email(value: str) -> str:
+    """Validate an address's syntax (no DNS look-up) and return it normalised."""
+    check_text(value, max_length=254, allow_empty=False)
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(_("Not a valid email address.") + " (" + str(exc) + ")") from exc
+    return result.normalized.lower() if result.ascii_email else result.normalized
+
+
+class Email(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value.strip() == "" and self.allow_none:
+            return None
+        return normalise_email(value.strip())
+
+
+class Color(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value == "":
+            return None
+        if not HEX_COLOR.match(value):
+            raise ValidationError(_("Use a colour like #1e6b52."))
+        return value.lower()
+
+
+def translate_error(message: str) -> str:
+    """Show marshmallow's built-in messages in the user's language on HTML forms."""
+    known = {
+        "Missing data for required field.": _("This field is required."),
+        "Field may not be null.": _("This field is required."),
+        "Unknown field.": _("Unknown field."),
+        "Not a valid string.": _("Not a valid string."),
+        "Not a valid integer.": _("Not a valid number."),
+        "Not a valid list.": _("Not a valid list."),
+        "Not a valid date.": _("Not a valid date."),
+        "Not a valid datetime.": _("Not a valid date and time."),
+        "Must be one of: ja, en.": _("Choose Japanese or English."),
+        "Shorter than minimum length 8.": _("Use 8 characters or more."),
+    }
+    return known.get(message, message)
+
+
+#: the largest row id; integer columns are 32-bit on PostgreSQL, and SQLite overflows past 2**63
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    """A row id from a client: a positive 32-bit integer (anything else is a 422, never a 500)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strict", True)
+        super().__init__(**kwargs)
+        self.validators.append(validate.Range(min=1, max=MAX_ID))
+
+
+def _id_converter():
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        """`<int:…>` in every route: ids from 1 to MAX_ID; others do not match (a 404)."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("min", 1)
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    return IdConverter
+
+
+IdConverter = _id_converter()
+
+
+def id_param_schema(converter) -> dict:
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
