@@ -1,0 +1,37 @@
+// "Show my QR": keep the screen awake while the QR is shown (Screen Wake Lock API, where allowed).
+// The lock is released by the browser when the page is hidden, so it is requested again on return.
+
+const status = document.getElementById("wake-status");
+let lock = null;
+
+function say(key) {
+  if (!status) return;
+  status.textContent = status.dataset[key] || "";
+  status.hidden = !status.textContent;
+}
+
+async function acquire() {
+  if (!("wakeLock" in navigator) || document.visibilityState !== "visible") {
+    if (!("wakeLock" in navigator)) say("off");
+    return;
+  }
+  try {
+    lock = await navigator.wakeLock.request("screen");
+    say("on");
+    lock.addEventListener("release", () => {
+      lock = null;
+    });
+  } catch (error) {
+    // Refused (battery saver, no user gesture yet, permissions policy): the page still works.
+    say("off");
+  }
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && lock === null) acquire();
+});
+// Some browsers want a user gesture first: a tap on the page tries again.
+document.addEventListener("click", () => {
+  if (lock === null) acquire();
+});
+acquire();

@@ -1,0 +1,1 @@
+"""The brand profile and the public card built from it."""
