@@ -1,0 +1,1 @@
+"""People the user met, each meeting (encounter) and the promises made."""

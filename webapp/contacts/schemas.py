@@ -1,0 +1,108 @@
+"""Contact input and output; the same schemas serve the API and the contact pages."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
+
+from webapp.captures.schemas import Phone
+from webapp.contacts.models import TIERS
+from webapp.contacts.services import decode_cursor
+from webapp.validation import MAX_ID, Email, HttpUrl, Id, Line, Paragraphs
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+
+
+class Cursor(fields.String):
+    """The opaque ``next`` position of a contact list, decoded to (last_met_at, id)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        decoded = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+        if decoded is None:
+            raise ValidationError(_("Not a valid cursor; start from the first page."))
+        return decoded
+
+
+class ContactQuery(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=100),
+                      metadata={"description": "name, reading or company; kana, width and case do not matter"})
+    event_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
+                              metadata={"description": "only people met at this event"})
+    tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
+    cursor = Cursor(load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+    @pre_load
+    def _blank_is_missing(self, data, **kwargs):
+        """Empty filters from an HTML form (?tier=&event_id=) mean "no filter"."""
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class ContactPatch(Schema):
+    name = Line(100, allow_empty=False)
+    name_reading = Line(100)
+    email = Email(allow_none=True, metadata={"description": "empty or null clears it"})
+    phone = Phone()
+    company = Line(100)
+    title = Line(100)
+    card_url = HttpUrl(allow_none=True, metadata={"description": "empty or null clears it"})
+    notes = Paragraphs(5000)
+    tier = fields.String(validate=validate.OneOf(TIERS),
+                         metadata={"description": "changing it records the review (tier_reviewed_at)"})
+
+    @pre_load
+    def _blank_clears(self, data, **kwargs):
+        if isinstance(data, dict) and data.get("card_url") == "":
+            data = {**data, "card_url": None}
+        return data
+
+
+class MergeIn(Schema):
+    other_id = Id(required=True, metadata={"description": "the contact merged into this one, then deleted"})
+
+
+class EncounterOut(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer(allow_none=True)
+    met_at = fields.AwareDateTime()
+    source = fields.String()
+    conversation = fields.String()
+    needs = fields.String()
+    memorable = fields.String()
+
+
+class PromiseOut(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    due_on = fields.Date(allow_none=True)
+    done = fields.Boolean(attribute="is_done")
+
+
+class ContactSummaryOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    name_reading = fields.String()
+    email = fields.String()
+    phone = fields.String()
+    company = fields.String()
+    title = fields.String()
+    card_url = fields.String()
+    tier = fields.String()
+    tier_reviewed_at = fields.AwareDateTime(allow_none=True)
+    last_met_at = fields.AwareDateTime()
+    possible_duplicate_of = fields.Integer(attribute="possible_duplicate_of_id", allow_none=True)
+
+
+class ContactListItem(ContactSummaryOut):
+    last_conversation = fields.String(metadata={"description": "what was talked about at the latest meeting"})
+
+
+class ContactList(Schema):
+    items = fields.List(fields.Nested(ContactListItem))
+    next = fields.String(allow_none=True, metadata={"description": "the next page, or null on the last"})
+
+
+class ContactOut(ContactSummaryOut):
+    notes = fields.String()
+    encounters = fields.List(fields.Nested(EncounterOut))
+    promises = fields.List(fields.Nested(PromiseOut))

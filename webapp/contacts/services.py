@@ -1,0 +1,255 @@
+"""Contact rules: the owner's list (search, filters, keyset pages), edits, deletion and merging."""
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.auth.models import User
+from webapp.captures.services import refresh_keys
+from webapp.contacts.models import TIERS, Contact, Encounter
+from webapp.contacts.normalize import fold, normalise_card_url
+from webapp.db import utcnow
+from webapp.db_setup import begin_write
+from webapp.errors import Conflict, NotFound, ValidationFailed
+from webapp.events.models import Event
+from webapp.events.services import find_event_for
+from webapp.extensions import db
+from webapp.validation import MAX_ID
+
+EDITABLE = ("name", "name_reading", "phone", "company", "title", "notes")
+#: fields a merge fills on the kept contact when it has none
+FILLED_BY_MERGE = ("name_reading", "email", "phone", "company", "title", "card_url")
+
+
+class ContactNotFound(NotFound):
+    message = "No such contact."
+
+
+class ContactClash(Conflict):
+    """Another contact of the same owner already has this email address or card."""
+
+    def __init__(self, message: str, *, field: str, other_id: int | None):
+        super().__init__(message, code=f"{field}_taken", fields={field: [message]})
+        self.field = field
+        self.other_id = other_id
+
+
+@dataclass
+class ContactRow:
+    """A contact in a list, with what was said at the latest meeting that has notes."""
+
+    contact: Contact
+    last_conversation: str
+
+    def __getattr__(self, name):
+        return getattr(self.contact, name)
+
+
+@dataclass
+class ContactPage:
+    items: list[ContactRow]
+    next_cursor: str | None
+
+
+def encode_cursor(last_met_at: datetime, contact_id: int) -> str:
+    raw = f"{last_met_at.isoformat()}|{contact_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, int] | None:
+    """(last_met_at, id) from encode_cursor's output; None when it is not one."""
+    if not value or len(value) > 200:
+        return None
+    try:
+        text = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode("ascii")).decode()
+        stamp, _sep, ident = text.partition("|")
+        at, contact_id = datetime.fromisoformat(stamp), int(ident)
+    except (ValueError, binascii.Error, UnicodeError):
+        return None
+    if at.tzinfo is None or not 0 < contact_id <= MAX_ID:
+        return None
+    return at, contact_id
+
+
+def list_contacts(owner: User, q: str | None = None, event_id: int | None = None, tier: str | None = None,
+                  cursor: tuple[datetime, int] | None = None, limit: int = 50) -> ContactPage:
+    """The owner's contacts, latest met first, one keyset page at a time.
+
+    ``q`` matches name, reading or company whatever the kana, width or case; ``event_id``
+    keeps people met at that event; ``cursor`` is the previous page's ``next_cursor`` decoded.
+    """
+    last_said = (
+        select(Encounter.conversation)
+        .where(Encounter.contact_id == Contact.id, Encounter.conversation != "")
+        .order_by(Encounter.met_at.desc(), Encounter.id.desc())
+        .limit(1).correlate(Contact).scalar_subquery()
+    )
+    stmt = select(Contact, last_said).where(Contact.owner_id == owner.id)
+    folded = fold(q)
+    if folded:
+        stmt = stmt.where(Contact.search_key.contains(folded, autoescape=True))
+    if event_id is not None:
+        if not 0 < event_id <= MAX_ID or find_event_for(owner, event_id) is None:
+            raise ValidationFailed(fields={"event_id": ["No such event."]})
+        stmt = stmt.where(exists().where(Encounter.contact_id == Contact.id, Encounter.event_id == event_id))
+    if tier is not None:
+        if tier not in TIERS:
+            raise ValidationFailed(fields={"tier": [f"One of {', '.join(TIERS)}."]})
+        stmt = stmt.where(Contact.tier == tier)
+    if cursor is not None:
+        at, last_id = cursor
+        stmt = stmt.where(or_(Contact.last_met_at < at, and_(Contact.last_met_at == at, Contact.id < last_id)))
+    stmt = stmt.order_by(Contact.last_met_at.desc(), Contact.id.desc()).limit(limit + 1)
+    rows = db.session.execute(stmt).all()
+    items = [ContactRow(contact, said or "") for contact, said in rows[:limit]]
+    more = len(rows) > limit
+    return ContactPage(items, encode_cursor(items[-1].last_met_at, items[-1].id) if more else None)
+
+
+def find_contact_for(owner: User, contact_id: int | None) -> Contact | None:
+    if contact_id is None or not 0 < contact_id <= MAX_ID:
+        return None
+    contact = db.session.get(Contact, contact_id)
+    return contact if contact is not None and contact.owner_id == owner.id else None
+
+
+def get_contact_for(owner: User, contact_id: int) -> Contact:
+    """The owner's own contact, else not found (another user's contact is a 404 too)."""
+    contact = find_contact_for(owner, contact_id)
+    if contact is None:
+        raise ContactNotFound()
+    return contact
+
+
+def list_event_choices(owner: User) -> list[Event]:
+    """The owner's events for a picker: dated ones latest first, then undated ones."""
+    return list(db.session.scalars(
+        select(Event).where(Event.owner_id == owner.id)
+        .order_by(Event.starts_at.is_(None), Event.starts_at.desc(), Event.id.desc())))
+
+
+def event_names(owner: User, contact: Contact) -> dict[int, str]:
+    """The names of the events this contact was met at, by event id."""
+    ids = {e.event_id for e in contact.encounters if e.event_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Event.id, Event.name).where(Event.owner_id == owner.id, Event.id.in_(ids)))
+    return {row.id: row.name for row in rows}
+
+
+def _check_unique(owner: User, contact: Contact) -> None:
+    if contact.email:
+        other = db.session.scalar(select(Contact.id).where(
+            Contact.owner_id == owner.id, Contact.email == contact.email, Contact.id != contact.id))
+        if other is not None:
+            raise ContactClash("Another contact already has this email address; merge the two instead.",
+                               field="email", other_id=other)
+    if contact.card_url_key:
+        other = db.session.scalar(select(Contact.id).where(
+            Contact.owner_id == owner.id, Contact.card_url_key == contact.card_url_key, Contact.id != contact.id))
+        if other is not None:
+            raise ContactClash("Another contact already has this card link; merge the two instead.",
+                               field="card_url", other_id=other)
+
+
+def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | None = None) -> Contact:
+    """Change a contact's details (ContactPatch); a new tier records the review time."""
+    now = now or utcnow()
+    begin_write()
+    try:
+        contact = get_contact_for(owner, contact_id)
+        with db.session.no_autoflush:
+            for key in EDITABLE:
+                if key in data:
+                    setattr(contact, key, data[key])
+            for key in ("email", "card_url"):
+                if key in data:
+                    setattr(contact, key, data[key] or "")
+            if data.get("tier") and data["tier"] != contact.tier:
+                contact.tier = data["tier"]
+                contact.tier_reviewed_at = now
+            refresh_keys(contact)
+            _check_unique(owner, contact)
+        db.session.commit()
+    except IntegrityError:  # the same address was given to another contact a moment ago
+        db.session.rollback()
+        raise Conflict("Another contact already has this email address or card link; merge the two instead.")
+    except Exception:
+        db.session.rollback()
+        raise
+    return contact
+
+
+def delete_contact(owner: User, contact_id: int) -> None:
+    """Delete a contact with its encounters and promises."""
+    begin_write()
+    try:
+        db.session.delete(get_contact_for(owner, contact_id))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _references_to_contacts():
+    """Every column that points at a contact: encounters, promises and any table added later."""
+    target = Contact.__table__.c.id
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column is target and fk.parent is not Contact.__table__.c.possible_duplicate_of_id:
+                yield table, fk.parent
+
+
+def _merged_notes(keep: Contact, other: dict) -> str:
+    """Keep's notes, then the other's under a line naming it and any value that differed."""
+    differing = [other["name"]] if fold(other["name"]) not in (keep.name_key, keep.reading_key) else []
+    for key in FILLED_BY_MERGE:
+        mine, theirs = getattr(keep, key), other[key]
+        same = (normalise_card_url(mine) == normalise_card_url(theirs) if key == "card_url"
+                else fold(mine) == fold(theirs))
+        if mine and theirs and not same:
+            differing.append(theirs)
+    block = "\n".join(filter(None, ["— " + " · ".join(differing) if differing else "", other["notes"]]))
+    return "\n\n".join(filter(None, [keep.notes, block]))
+
+
+def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
+    """Fold ``other_id`` into ``keep_id``: its meetings, promises and notes move, blanks are
+    filled from it, then it is deleted. Nothing the user wrote is lost."""
+    begin_write()
+    try:
+        keep = get_contact_for(owner, keep_id)
+        if other_id == keep_id:
+            raise ValidationFailed("A contact cannot be merged into itself.",
+                                   fields={"other_id": ["Choose another contact."]})
+        other = get_contact_for(owner, other_id)
+        snapshot = {key: getattr(other, key) for key in (
+            *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at")}
+        for table, column in _references_to_contacts():
+            db.session.execute(update(table).where(column == other.id).values({column.name: keep.id}))
+        db.session.execute(update(Contact.__table__).where(Contact.possible_duplicate_of_id == other.id)
+                           .values(possible_duplicate_of_id=None))
+        db.session.execute(delete(Contact.__table__).where(Contact.id == other.id))
+        db.session.expunge(other)
+        db.session.expire_all()  # collections and pointers changed underneath the loaded objects
+        keep.notes = _merged_notes(keep, snapshot)
+        for key in FILLED_BY_MERGE:
+            if not getattr(keep, key) and snapshot[key]:
+                setattr(keep, key, snapshot[key])
+        if keep.tier == "unsorted" and snapshot["tier"] != "unsorted":
+            keep.tier, keep.tier_reviewed_at = snapshot["tier"], snapshot["tier_reviewed_at"]
+        keep.last_met_at = max(keep.last_met_at, snapshot["last_met_at"])
+        refresh_keys(keep)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("These contacts could not be merged; nothing was changed.", code="merge_failed")
+    except Exception:
+        db.session.rollback()
+        raise
+    return keep
