@@ -1,0 +1,102 @@
+"""Follow-up templates: the built-in ja/en texts, and broken or unsafe templates refused with line and reason (pure)."""
+import pytest
+
+from webapp.followups.templating import DEFAULTS, VARIABLES, TemplateProblem, check_template, render
+
+FULL = {
+    "contact_name": "佐藤 花子", "contact_company": "いちご商事", "event_name": "PyCon JP",
+    "conversation": "教育現場でのAI活用", "needs": "エンジニア採用", "promise": "記事のリンクを送る",
+    "memorable": "青いスカーフ", "my_name": "山田 太郎", "my_keyword": "AIと教育を掛け合わせる仕事をしています",
+    "my_card_url": "https://ichigo.test/c/abcdefghijkl",
+}
+
+
+def problem(subject="件名", body="本文"):
+    with pytest.raises(TemplateProblem) as caught:
+        check_template(subject, body)
+    return caught.value
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_builtin_templates_pass_their_own_check(locale):
+    check_template(DEFAULTS[locale]["subject"], DEFAULTS[locale]["body"])
+
+
+def test_japanese_default_refers_to_the_conversation_promise_needs_and_card():
+    subject, body = render(DEFAULTS["ja"]["subject"], DEFAULTS["ja"]["body"], FULL)
+    assert subject == "PyCon JPではありがとうございました（山田 太郎）"
+    assert body.startswith("佐藤 花子様\n")
+    for text in ("教育現場でのAI活用のお話", "「記事のリンクを送る」", "「エンジニア採用」",
+                 "AIと教育を掛け合わせる仕事をしています", "https://ichigo.test/c/abcdefghijkl"):
+        assert text in body
+
+
+def test_english_default_refers_to_the_conversation_promise_needs_and_card():
+    values = {**FULL, "contact_name": "Hanako", "conversation": "AI in classrooms", "needs": "hiring engineers",
+              "promise": "the article on feedback loops", "my_name": "Taro"}
+    subject, body = render(DEFAULTS["en"]["subject"], DEFAULTS["en"]["body"], values)
+    assert subject == "Thank you for our chat at PyCon JP – Taro"
+    assert body.startswith("Hi Hanako,\n")
+    for text in ("Thank you for telling me about AI in classrooms", "As promised: the article on feedback loops.",
+                 "If I can help with hiring engineers", "https://ichigo.test/c/abcdefghijkl"):
+        assert text in body
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_empty_details_leave_no_gaps_or_dangling_sentences(locale):
+    values = {"contact_name": "Hanako", "my_name": "Taro", "my_card_url": "https://ichigo.test/c/x"}
+    subject, body = render(DEFAULTS[locale]["subject"], DEFAULTS[locale]["body"], values)
+    assert "\n\n\n" not in body and body.endswith("https://ichigo.test/c/x\n")
+    assert "「」" not in body and "As promised" not in body and "None" not in body
+    assert "\n" not in subject
+
+
+def test_a_syntax_error_names_line_three():
+    found = problem(body="こんにちは\n{{ contact_name }}様\n{% if promise %}約束\n")
+    assert (found.part, found.line) == ("body", 3)
+    assert "body, line 3" in str(found)
+
+
+def test_an_unknown_variable_is_named_with_its_line_and_the_allowed_ones():
+    found = problem(body="Hi {{ contact_name }},\n\n{{ contact_phone }}")
+    assert found.line == 3
+    assert "contact_phone" in found.reason and "my_card_url" in found.reason
+
+
+@pytest.mark.parametrize("source", [
+    "{{ ''.__class__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ contact_name.__init__.__globals__ }}",
+    "{{ cycler.__init__.__globals__.os }}",
+    "{{ self.__init__.__globals__ }}",
+])
+def test_sandbox_escapes_are_refused(source):
+    found = problem(body="line one\n" + source)
+    assert found.part == "body" and found.line == 2
+
+
+@pytest.mark.parametrize("source,reason", [
+    ("{{ 'x' * 1000000000 }}", "too long"),
+    ("{{ 9 ** 999999 }}", "too large"),
+    ("{{ contact_name.ljust(1000000000) }}", "not safely callable"),
+    ("{{ '%0999999999d' % 1 }}", "not available"),
+    ("{% for c in conversation %}{% for d in conversation %}x{% endfor %}{% endfor %}", "not available"),
+    ("{{ conversation|center(1000000000) }}", "No filter named 'center'"),
+    ("{% macro m() %}{% endmacro %}", "not available"),
+])
+def test_templates_cannot_blow_up_the_server(source, reason):
+    assert reason in problem(body=source).reason
+
+
+def test_the_subject_must_stay_on_one_line():
+    found = problem(subject="Hello\n{{ contact_name }}\nthere")
+    assert found.part == "subject"
+
+
+def test_harmless_filters_methods_and_conditions_are_allowed():
+    check_template("{{ event_name|default('先日')|trim }}: {{ contact_name.upper() }}",
+                   "{% if needs %}{{ needs|truncate(40) }}{% else %}-{% endif %}\n{{ my_name ~ '!' }}")
+
+
+def test_every_documented_variable_can_be_used():
+    check_template(" ".join("{{ %s }}" % name for name in VARIABLES), "\n".join("{{ %s }}" % n for n in VARIABLES))

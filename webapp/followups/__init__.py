@@ -1,0 +1,1 @@
+"""The follow-up queue: personal drafts after an event, review, scheduling and a crash-safe sender."""

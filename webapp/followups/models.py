@@ -1,0 +1,78 @@
+"""Follow-up emails (the outbox), the user's templates, and interactions logged on contacts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.db import TimestampMixin, UTCDateTime, utcnow
+from webapp.extensions import db
+
+STATUSES = ("draft", "queued", "sending", "sent", "failed", "cancelled", "unknown")
+
+
+class FollowUp(TimestampMixin, db.Model):
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        # one follow-up per encounter: pressing "draft follow-ups" twice makes no second draft
+        Index("uq_follow_ups_encounter", "encounter_id", unique=True,
+              sqlite_where=text("encounter_id IS NOT NULL"), postgresql_where=text("encounter_id IS NOT NULL")),
+        # the worker's claim: due rows by time
+        Index("ix_follow_ups_due", "status", "send_after"),
+        Index("ix_follow_ups_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id", ondelete="SET NULL"), default=None)
+    to: Mapped[str] = mapped_column("to_addr", String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    #: draft → queued → sending → sent | failed | cancelled | unknown ("may have been sent")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: the mail server's reply (or the connection error) of the last attempt, shown to the user
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: fixed when queued and reused on every retry, so a resent copy is recognisable
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    #: the message as bytes, composed once when queued
+    mime: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: the worker holding the row while status is sending, and until when
+    lease_owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: fencing token: bumped on every claim; a write carrying an older value changes nothing
+    fence: Mapped[int] = mapped_column(Integer, default=0)
+    #: set just before the message data goes to the server; after a crash it means "may have been sent"
+    data_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: "send from my own mail app": the user sent it and marked it so
+    is_sent_by_hand: Mapped[bool] = mapped_column(default=False)
+
+
+class MessageTemplate(TimestampMixin, db.Model):
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("owner_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Interaction(db.Model):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_contact_kind", "contact_id", "kind", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    #: email, message, meeting, call, like, comment, article
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

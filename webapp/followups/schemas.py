@@ -1,0 +1,105 @@
+"""Follow-up schemas: the review patch and list query in, follow-ups, draft results and templates out."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
+
+from webapp.followups.models import STATUSES
+from webapp.validation import Line, Paragraphs
+
+LOCALES = ("ja", "en")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+#: what a person may set a follow-up to: approve (queued), cancel, or back to draft
+SETTABLE_STATUSES = ("queued", "cancelled", "draft")
+
+
+class SendAfter(fields.AwareDateTime):
+    """An aware date and time, stored as UTC; years outside 2000–2100 are refused (not an overflow)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = moment.astimezone(timezone.utc)
+        except OverflowError as exc:
+            raise ValidationError(_("Not a valid date and time.")) from exc
+        if not 2000 <= moment.year <= 2100:
+            raise ValidationError(_("Not a valid date and time."))
+        return moment
+
+
+class FollowUpPatch(Schema):
+    """Edit, reschedule, approve (`queued`), cancel, or go back to `draft`."""
+
+    subject = Line(200, allow_empty=False)
+    body = Paragraphs(5000, validate=validate.Length(min=1, error="This field is required."))
+    send_after = SendAfter(allow_none=True, metadata={
+        "description": "ISO 8601 with an offset; a time between 21:00 and 08:00 local is kept only when given "
+                       "here explicitly; null means the next allowed moment"})
+    status = fields.String(validate=validate.OneOf(SETTABLE_STATUSES))
+
+
+class FollowUpOut(Schema):
+    id = fields.Integer()
+    contact_id = fields.Integer()
+    contact_name = fields.String()
+    to = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES),
+                                     "description": "unknown: may have been sent; never resent automatically"})
+    send_after = fields.AwareDateTime(allow_none=True)
+    attempts = fields.Integer()
+    last_error = fields.String(metadata={"description": "the mail server's reply to the last attempt"})
+    message_id = fields.String(metadata={"description": "fixed when queued; the same on every retry"})
+    sent_at = fields.AwareDateTime(allow_none=True)
+    is_sent_by_hand = fields.Boolean()
+    mailto = fields.String(metadata={"description": "a mailto: link to send it from one's own mail app"})
+
+
+class FollowUpList(Schema):
+    items = fields.List(fields.Nested(FollowUpOut))
+    next = fields.String(allow_none=True, metadata={"description": "the next page's URL, or null on the last"})
+
+
+class FollowUpListQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+                            metadata={"description": "from `next`: list follow-ups older than this one"})
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
+class SkippedOut(Schema):
+    """A contact met at the event who has no email: the text, ready to copy into another channel."""
+
+    contact_id = fields.Integer()
+    name = fields.String()
+    subject = fields.String()
+    body = fields.String()
+
+
+class DraftResultOut(Schema):
+    items = fields.List(fields.Nested(FollowUpOut), metadata={"description": "the drafts made now"})
+    skipped = fields.List(fields.Nested(SkippedOut))
+    already = fields.Integer(metadata={"description": "contacts that already had a follow-up for this event"})
+
+
+class ApproveAllOut(Schema):
+    queued = fields.Integer()
+
+
+class TemplateIn(Schema):
+    subject = Line(200, allow_empty=False, required=True)
+    body = Paragraphs(5000, required=True, validate=validate.Length(min=1, error="This field is required."))
+
+
+class TemplateOut(Schema):
+    locale = fields.String(metadata={"enum": list(LOCALES)})
+    subject = fields.String()
+    body = fields.String()
+    is_default = fields.Boolean(metadata={"description": "true: the built-in template (nothing saved)"})
+    variables = fields.Dict(keys=fields.String(), values=fields.String(),
+                            metadata={"description": "the variables a template may use, and what they hold"})
+

@@ -1,0 +1,263 @@
+"""Follow-up rules: templates, drafts per event, review, queueing (atomic), cancelling, by-hand."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.auth.models import User
+from webapp.contacts.models import Contact, Encounter, Promise
+from webapp.db import utcnow
+from webapp.errors import Conflict, NotFound, ValidationFailed
+from webapp.events.services import get_event_for
+from webapp.extensions import db
+from webapp.followups.compose import compose, make_message_id
+from webapp.followups.models import FollowUp, Interaction, MessageTemplate
+from webapp.followups.schedule import default_send_after, next_allowed
+from webapp.followups.templating import DEFAULTS, TemplateProblem, check_template, render
+from webapp.i18n import N_
+from webapp.profiles.services import get_profile_for
+
+QUEUEABLE = ("draft", "failed", "unknown")
+EDITABLE = ("draft", "queued", "failed", "unknown")
+
+
+# -- templates ------------------------------------------------------------------------------
+def get_template(owner: User, locale: str) -> dict:
+    """The user's own template for a locale, else the built-in one."""
+    row = db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
+    if row is not None:
+        return {"locale": locale, "subject": row.subject, "body": row.body, "is_default": False}
+    return {"locale": locale, **DEFAULTS[locale], "is_default": True}
+
+
+def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
+    """Save a template after rendering it once with sample data; a broken one is refused with
+    the line and the reason."""
+    try:
+        check_template(subject, body)
+    except TemplateProblem as exc:
+        raise ValidationFailed(f"The template cannot be used: {exc}", code="template_invalid",
+                               fields={exc.part: [str(exc)]}) from exc
+    row = db.session.scalar(select(MessageTemplate).where(
+        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
+    if row is None:
+        row = MessageTemplate(owner_id=owner.id, locale=locale, subject=subject, body=body)
+        db.session.add(row)
+    else:
+        row.subject, row.body = subject, body
+    db.session.commit()
+    return get_template(owner, locale)
+
+
+def reset_template(owner: User, locale: str) -> dict:
+    db.session.execute(MessageTemplate.__table__.delete().where(
+        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
+    db.session.commit()
+    return get_template(owner, locale)
+
+
+# -- drafts ---------------------------------------------------------------------------------
+@dataclass
+class DraftResult:
+    created: list[FollowUp] = field(default_factory=list)
+    already: int = 0
+    skipped: list[dict] = field(default_factory=list)
+
+
+def _variables(owner: User, profile, contact: Contact, encounter: Encounter, event, card_url: str) -> dict:
+    promise = db.session.scalar(select(Promise.text).where(Promise.encounter_id == encounter.id).limit(1))
+    return {
+        "contact_name": contact.name, "contact_company": contact.company,
+        "event_name": event.name if event else "", "conversation": encounter.conversation,
+        "needs": encounter.needs, "promise": promise or "", "memorable": encounter.memorable,
+        "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
+    }
+
+
+def draft_for_event(owner: User, event_id: int, *, card_url: str, now: datetime | None = None) -> DraftResult:
+    """One draft per contact met at the event who has an email and no follow-up for that
+    meeting yet; contacts without an email come back as `skipped`, with the text to copy."""
+    try:
+        return _draft_for_event(owner, event_id, card_url, now or utcnow())
+    except IntegrityError:  # the same button pressed twice at once: the other press made them
+        db.session.rollback()
+        return _draft_for_event(owner, event_id, card_url, now or utcnow())
+
+
+def _draft_for_event(owner: User, event_id: int, card_url: str, now: datetime) -> DraftResult:
+    event = get_event_for(owner, event_id)
+    profile = get_profile_for(owner)
+    template = get_template(owner, owner.locale or "ja")
+    encounters = db.session.scalars(
+        select(Encounter).where(Encounter.owner_id == owner.id, Encounter.event_id == event.id)
+        .order_by(Encounter.met_at.desc(), Encounter.id.desc())).all()
+    latest: dict[int, Encounter] = {}
+    for encounter in encounters:
+        latest.setdefault(encounter.contact_id, encounter)
+    done_contacts = set(db.session.scalars(
+        select(FollowUp.contact_id).join(Encounter, FollowUp.encounter_id == Encounter.id)
+        .where(FollowUp.owner_id == owner.id, Encounter.event_id == event.id)))
+    result = DraftResult()
+    send_after = default_send_after(event.ends_at or event.starts_at, owner.timezone, now)
+    for contact_id, encounter in latest.items():
+        if contact_id in done_contacts:
+            result.already += 1
+            continue
+        contact = db.session.get(Contact, contact_id)
+        try:
+            subject, body = render(template["subject"], template["body"],
+                                   _variables(owner, profile, contact, encounter, event, card_url))
+        except TemplateProblem as exc:
+            db.session.rollback()
+            failed = ValidationFailed(f"Your template failed for {contact.name}: {exc}", code="template_invalid",
+                                      fields={exc.part: [str(exc)]})
+            failed.contact_name = contact.name  # for pages that say it in the user's language
+            raise failed from exc
+        if not contact.email:
+            result.skipped.append({"contact_id": contact.id, "name": contact.name, "subject": subject, "body": body})
+            continue
+        followup = FollowUp(owner_id=owner.id, contact_id=contact.id, encounter_id=encounter.id, to=contact.email,
+                            subject=subject, body=body, status="draft", send_after=send_after)
+        db.session.add(followup)
+        result.created.append(followup)
+    db.session.commit()
+    return result
+
+
+# -- review ---------------------------------------------------------------------------------
+def get_followup_for(owner: User, followup_id: int) -> FollowUp:
+    followup = db.session.get(FollowUp, followup_id)
+    if followup is None or followup.owner_id != owner.id:
+        raise NotFound("No such follow-up.")
+    return followup
+
+
+def contact_names(owner: User, followups: list[FollowUp]) -> dict[int, str]:
+    """The names of the contacts these follow-ups go to, by contact id."""
+    ids = {followup.contact_id for followup in followups}
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Contact.id, Contact.name).where(Contact.owner_id == owner.id, Contact.id.in_(ids))).tuples().all())
+
+
+def list_followups(owner: User, *, status: str | None = None, after_id: int | None = None,
+                   limit: int = 50) -> list[FollowUp]:
+    query = select(FollowUp).where(FollowUp.owner_id == owner.id)
+    if status:
+        query = query.where(FollowUp.status == status)
+    if after_id:
+        query = query.where(FollowUp.id < after_id)
+    return list(db.session.scalars(query.order_by(FollowUp.id.desc()).limit(limit)))
+
+
+def _compose_for(owner: User, followup: FollowUp, now: datetime) -> bytes:
+    contact = db.session.get(Contact, followup.contact_id)
+    config = current_app.config
+    if not followup.message_id:
+        followup.message_id = make_message_id(config["MAIL_FROM"].rpartition("@")[2] or "ichigo.local")
+    profile = get_profile_for(owner)
+    return compose(from_name=profile.name or owner.name, from_addr=config["MAIL_FROM"], reply_to=owner.email,
+                   to_name=contact.name if contact else "", to_addr=followup.to, subject=followup.subject,
+                   body=followup.body, message_id=followup.message_id, date=now)
+
+
+def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: datetime) -> None:
+    """Queue in one statement guarded by the current status, so a double click queues once.
+
+    Without an explicit time, a scheduled time still ahead is kept (the default is never in the
+    quiet hours, so one there was picked by the user); a past one becomes the next allowed moment."""
+    if send_after is not None:
+        when = send_after
+    elif followup.send_after is not None and followup.send_after > now:
+        when = followup.send_after
+    else:
+        when = next_allowed(now, owner.timezone)
+    mime = _compose_for(owner, followup, now)
+    result = db.session.execute(
+        update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(QUEUEABLE + ("queued",)))
+        .values(status="queued", send_after=when, mime=mime, message_id=followup.message_id, last_error="")
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("This follow-up is being sent or was already sent.", code="not_queueable")
+
+
+def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime | None = None) -> FollowUp:
+    """Edit subject/body, reschedule, queue (approve) or cancel; one unit of work."""
+    now = now or utcnow()
+    followup = get_followup_for(owner, followup_id)
+    wanted = data.get("status")
+    if ("subject" in data or "body" in data or "send_after" in data) and followup.status not in EDITABLE:
+        raise Conflict(f"A {followup.status} follow-up cannot be changed.", code="not_editable")
+    if "send_after" in data and data["send_after"] is not None and data["send_after"] < now and wanted == "queued":
+        raise ValidationFailed(fields={"send_after": [N_("This time has passed.")]})
+    for key in ("subject", "body", "send_after"):
+        if key in data:
+            setattr(followup, key, data[key])
+    if wanted == "cancelled":
+        result = db.session.execute(
+            update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
+            .values(status="cancelled").execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            db.session.rollback()
+            raise Conflict("It is being sent right now or was already sent.", code="not_cancellable")
+    elif wanted == "draft":
+        if followup.status not in EDITABLE:
+            raise Conflict(f"A {followup.status} follow-up cannot go back to draft.", code="not_editable")
+        followup.status = "draft"
+    elif wanted == "queued" or followup.status == "queued":
+        db.session.flush()
+        _queue(owner, followup, data.get("send_after") if "send_after" in data else None, now)
+    db.session.commit()
+    db.session.refresh(followup)
+    return followup
+
+
+def approve_all(owner: User, *, now: datetime | None = None) -> int:
+    """Queue every draft at its scheduled time."""
+    now = now or utcnow()
+    drafts = db.session.scalars(select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.status == "draft")).all()
+    for followup in drafts:
+        _queue(owner, followup, None, now)
+    db.session.commit()
+    return len(drafts)
+
+
+def resend(owner: User, followup_id: int, *, now: datetime | None = None) -> FollowUp:
+    """Send again a follow-up that failed or may have been sent (the user decided)."""
+    now = now or utcnow()
+    followup = get_followup_for(owner, followup_id)
+    if followup.status not in ("failed", "unknown"):
+        raise Conflict("Only a failed or uncertain follow-up can be resent.", code="not_resendable")
+    _queue(owner, followup, None, now)
+    db.session.commit()
+    db.session.refresh(followup)
+    return followup
+
+
+def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = None) -> FollowUp:
+    """The user sent it from their own mail app: record it as sent and log the touch."""
+    now = now or utcnow()
+    followup = get_followup_for(owner, followup_id)
+    result = db.session.execute(
+        update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
+        .values(status="sent", is_sent_by_hand=True, sent_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("It is being sent right now or was already sent.", code="not_editable")
+    db.session.add(Interaction(owner_id=owner.id, contact_id=followup.contact_id, kind="email", occurred_at=now,
+                               follow_up_id=followup.id, note="sent from my own mail app"))
+    db.session.commit()
+    db.session.refresh(followup)
+    return followup
+
+
+def mailto_link(followup: FollowUp) -> str:
+    return f"mailto:{quote(followup.to)}?subject={quote(followup.subject)}&body={quote(followup.body)}"

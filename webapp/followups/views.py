@@ -1,0 +1,222 @@
+"""Follow-up pages: the review list, one follow-up (edit, schedule, approve, by hand), templates, drafting."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from webapp.errors import Conflict, ValidationFailed
+from webapp.events.schemas import local_to_iso
+from webapp.events.views import card_link
+from webapp.followups import services
+from webapp.followups.models import FollowUp
+from webapp.followups.schemas import LOCALES, FollowUpPatch, TemplateIn
+from webapp.followups.templating import VARIABLES, TemplateProblem
+from webapp.validation import translate_error
+
+bp = Blueprint("followups", __name__)
+
+#: the list page's sections, in the order a person works through them
+SECTIONS = ("draft", "queued", "unknown", "failed", "sent", "cancelled")
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+PAGE = 50
+
+
+def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
+    """A follow-up as FollowUpOut: its fields, the contact's name and a mailto: link."""
+    data = {key: getattr(followup, key) for key in (
+        "id", "contact_id", "to", "subject", "body", "status", "send_after", "attempts", "last_error",
+        "message_id", "sent_at", "is_sent_by_hand")}
+    data["contact_name"] = names.get(followup.contact_id, "")
+    data["mailto"] = services.mailto_link(followup)
+    return data
+
+
+def status_labels() -> dict[str, str]:
+    return {"draft": _("Drafts"), "queued": _("Approved, waiting to go out"), "sending": _("Sending"),
+            "sent": _("Sent"), "failed": _("Failed"), "unknown": _("May have been sent"),
+            "cancelled": _("Cancelled")}
+
+
+def variable_meanings() -> dict[str, str]:
+    """What each template variable holds, in the user's language."""
+    return {"contact_name": _("their name"), "contact_company": _("their company (empty when unknown)"),
+            "event_name": _("the event where you met (empty when none)"),
+            "conversation": _("what you talked about"), "needs": _("their need or challenge"),
+            "promise": _("what you promised (empty when nothing)"),
+            "memorable": _("something memorable about them"), "my_name": _("your name"),
+            "my_keyword": _("your brand keyword"), "my_card_url": _("the link to your card")}
+
+
+def _errors(messages: dict) -> dict:
+    return {key: [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
+            for key, value in messages.items()}
+
+
+def _local(value) -> str:
+    return to_user_timezone(value).strftime(LOCAL_INPUT_FORMAT) if value else ""
+
+
+def _conflict_message(exc: Conflict) -> str:
+    return {"not_queueable": _("This follow-up is being sent or was already sent."),
+            "not_cancellable": _("It is being sent right now or was already sent."),
+            "not_editable": _("It is being sent right now or was already sent, so it cannot be changed."),
+            "not_resendable": _("Only a failed follow-up, or one that may have been sent, can be resent."),
+            }.get(exc.code, exc.message)
+
+
+@bp.route("/followups")
+@login_required
+def index():
+    """Every follow-up by status; `?status=` shows one section, with older ones behind `cursor`."""
+    only = request.args.get("status")
+    if only is not None and only not in status_labels():
+        abort(404)
+    cursor = request.args.get("cursor", type=int)
+    sections = []
+    for status in ([only] if only else SECTIONS):
+        rows = services.list_followups(current_user, status=status, after_id=cursor if only else None,
+                                       limit=PAGE + 1)
+        more = url_for("followups.index", status=status, cursor=rows[PAGE - 1].id) if len(rows) > PAGE else None
+        sections.append({"status": status, "items": rows[:PAGE], "more": more})
+    names = services.contact_names(current_user, [f for section in sections for f in section["items"]])
+    return render_template("followups/index.html", sections=sections, names=names, labels=status_labels(),
+                           only=only, approved=request.args.get("approved", type=int))
+
+
+@bp.route("/followups/approve-all", methods=["POST"])
+@login_required
+def approve_all():
+    try:
+        count = services.approve_all(current_user)
+    except Conflict:  # one of them changed meanwhile: nothing was queued; show the list again
+        count = 0
+    return redirect(url_for("followups.index", approved=count))
+
+
+def _render_show(followup: FollowUp, form: dict, errors: dict, status: int = 200, message: str = ""):
+    names = services.contact_names(current_user, [followup])
+    return render_template(
+        "followups/show.html", followup=followup, contact_name=names.get(followup.contact_id, ""),
+        form=form, errors=errors, message=message, labels=status_labels(),
+        mailto=services.mailto_link(followup), editable=followup.status in services.EDITABLE,
+        saved=request.args.get("saved")), status
+
+
+@bp.route("/followups/<int:followup_id>", methods=["GET", "POST"])
+@login_required
+def show(followup_id):
+    """Review one follow-up: edit, pick a time, save, approve, cancel or go back to draft."""
+    followup = services.get_followup_for(current_user, followup_id)
+    if request.method == "GET":
+        shown = _local(followup.send_after)
+        return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
+                                       "send_after_shown": shown}, {})
+    action = request.form.get("action", "save")
+    actions = {"save": None, "approve": "queued", "cancel": "cancelled", "draft": "draft"}
+    if action not in actions:
+        abort(400)
+    raw: dict = {}
+    if action != "cancel":
+        raw = {key: request.form.get(key, "") for key in ("subject", "body")}
+        chosen = (request.form.get("send_after") or "").strip()
+        # a time the user changed is an explicit choice (the quiet hours do not apply to it);
+        # the one shown by default is left to the rules
+        if chosen != (request.form.get("send_after_shown") or "").strip():
+            raw["send_after"] = local_to_iso(chosen, current_user.timezone) if chosen else None
+    if actions[action]:
+        raw["status"] = actions[action]
+    try:
+        services.update_followup(current_user, followup_id, FollowUpPatch().load(raw))
+    except ValidationError as exc:
+        return _render_show(followup, request.form, _errors(exc.messages), 422)
+    except ValidationFailed as exc:
+        return _render_show(services.get_followup_for(current_user, followup_id), request.form,
+                            _errors(exc.fields), 422)
+    except Conflict as exc:
+        followup = services.get_followup_for(current_user, followup_id)
+        shown = _local(followup.send_after)
+        return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
+                                       "send_after_shown": shown}, {}, 409, _conflict_message(exc))
+    return redirect(url_for("followups.show", followup_id=followup_id, saved=action))
+
+
+def _post_only_action(followup_id: int, service):
+    services.get_followup_for(current_user, followup_id)  # another user's: 404 before anything else
+    try:
+        service(current_user, followup_id)
+    except Conflict as exc:
+        followup = services.get_followup_for(current_user, followup_id)
+        shown = _local(followup.send_after)
+        return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
+                                       "send_after_shown": shown}, {}, 409, _conflict_message(exc))
+    return None
+
+
+@bp.route("/followups/<int:followup_id>/resend", methods=["POST"])
+@login_required
+def resend(followup_id):
+    return _post_only_action(followup_id, services.resend) or redirect(
+        url_for("followups.show", followup_id=followup_id, saved="resend"))
+
+
+@bp.route("/followups/<int:followup_id>/sent-by-hand", methods=["POST"])
+@login_required
+def sent_by_hand(followup_id):
+    return _post_only_action(followup_id, services.mark_sent_by_hand) or redirect(
+        url_for("followups.show", followup_id=followup_id, saved="by_hand"))
+
+
+def _render_templates(forms: dict, errors: dict, status: int = 200, saved: str | None = None):
+    return render_template("followups/templates.html", forms=forms, errors=errors, saved=saved,
+                           variables=variable_meanings(), names=list(VARIABLES),
+                           locale_names={"ja": "日本語", "en": "English"}), status
+
+
+@bp.route("/followups/templates", methods=["GET", "POST"])
+@login_required
+def templates():
+    """Edit the ja and en templates; a broken one is refused with its line and reason (422)."""
+    forms = {locale: services.get_template(current_user, locale) for locale in LOCALES}
+    if request.method == "GET":
+        return _render_templates(forms, {}, saved=request.args.get("saved"))
+    locale = request.form.get("locale")
+    if locale not in LOCALES:
+        abort(400)
+    if request.form.get("action") == "reset":
+        services.reset_template(current_user, locale)
+        return redirect(url_for("followups.templates", saved=locale) + f"#template-{locale}")
+    raw = {key: request.form.get(key, "") for key in ("subject", "body")}
+    forms[locale] = {**forms[locale], **raw}
+    try:
+        services.save_template(current_user, locale, **TemplateIn().load(raw))
+    except ValidationError as exc:
+        return _render_templates(forms, {locale: _errors(exc.messages)}, 422)
+    except ValidationFailed as exc:
+        problem = exc.__cause__
+        if isinstance(problem, TemplateProblem):
+            text = (_("Line %(line)d: %(reason)s", line=problem.line, reason=problem.reason) if problem.line
+                    else problem.reason)
+            return _render_templates(forms, {locale: {problem.part: [text]}}, 422)
+        return _render_templates(forms, {locale: _errors(exc.fields)}, 422)
+    return redirect(url_for("followups.templates", saved=locale) + f"#template-{locale}")
+
+
+@bp.route("/events/<int:event_id>/followups", methods=["POST"])
+@login_required
+def draft_for_event(event_id):
+    """Draft a follow-up for everyone met at the event; show what was made and the text for the rest."""
+    try:
+        result = services.draft_for_event(current_user, event_id, card_url=card_link(current_user))
+    except ValidationFailed as exc:  # the user's own template failed on this data
+        problem = exc.message
+        if isinstance(exc.__cause__, TemplateProblem) and hasattr(exc, "contact_name"):
+            problem = _("Your template failed for %(name)s: %(reason)s", name=exc.contact_name,
+                        reason=str(exc.__cause__))
+        return render_template("followups/drafted.html", result=None, names={}, event_id=event_id,
+                               problem=problem), 422
+    names = services.contact_names(current_user, result.created)
+    return render_template("followups/drafted.html", result=result, names=names, event_id=event_id,
+                           problem=None)
