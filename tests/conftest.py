@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from webapp import create_app
@@ -104,6 +105,21 @@ def client(app):
     return app.test_client()
 
 
+class FreshContextClient(FlaskClient):
+    """Each request in its own app context, as in production: no `g` and no database session
+    shared with the test or the previous request (read results back with a rollback first)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def fresh_client(app):
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
@@ -138,6 +154,13 @@ def make_token(user) -> str:
 
     token, _row = create_token(user, "test")
     return token
+
+
+def make_user_with_token(**kw):
+    """A user with a Bearer token for the API at `user.token`."""
+    user = make_user(**kw)
+    user.token = make_token(user)
+    return user
 
 
 @dataclass

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.conftest import csrf_token_of
-from tests.contacts.helpers import FreshContextClient, capture, fresh, make_event
+from tests.contacts.helpers import capture, fresh, make_event
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.extensions import db
 
@@ -13,9 +13,8 @@ CLIENT_ID = re.compile(r'name="client_id" value="([0-9a-f-]{36})"')
 
 
 @pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
+def client(fresh_client):
+    return fresh_client
 
 
 def count(model):

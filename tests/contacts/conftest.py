@@ -1,25 +1,19 @@
 """Contact test fixtures: a client with a fresh app context per request, an owner and a stranger."""
 import pytest
 
-from tests.conftest import make_token, make_user
-from tests.contacts.helpers import FreshContextClient
+from tests.conftest import make_user_with_token
 
 
 @pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
+def client(fresh_client):
+    return fresh_client
 
 
 @pytest.fixture
 def owner(app):
-    user = make_user()
-    user.token = make_token(user)
-    return user
+    return make_user_with_token()
 
 
 @pytest.fixture
 def stranger(app):
-    user = make_user(name="Someone Else")
-    user.token = make_token(user)
-    return user
+    return make_user_with_token(name="Someone Else")

@@ -1,22 +1,12 @@
-"""Plain factories for contact tests: people captured through the real service, events, a clean client."""
+"""Plain factories for contact tests: people captured through the real service, events."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from flask.testing import FlaskClient
-
 from webapp.extensions import db
 
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=timezone.utc)
-
-
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context, as in production (flask-login keeps the user on g)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 def capture(owner, name="佐藤 花子", *, minutes=0, **fields):

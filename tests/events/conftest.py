@@ -2,40 +2,24 @@
 import uuid
 
 import pytest
-from flask.testing import FlaskClient
 
-from tests.conftest import bearer, make_token, make_user
+from tests.conftest import bearer, make_user_with_token
 from webapp.extensions import db
 
 
-class FreshContextClient(FlaskClient):
-    """Each request in its own app context, as in production: no `g` or session leaks between them."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
-
-
-def _user_with_token(**kw):
-    user = make_user(**kw)
-    user.token = make_token(user)
-    return user
+def client(fresh_client):
+    return fresh_client
 
 
 @pytest.fixture
 def owner(app):
-    return _user_with_token()
+    return make_user_with_token()
 
 
 @pytest.fixture
 def stranger(app):
-    return _user_with_token()
+    return make_user_with_token()
 
 
 def fresh(model, object_id):

@@ -1,27 +1,13 @@
-"""Profile test fixtures: a client whose every request gets its own app context.
-
-The shared ``app`` fixture keeps one app context open, and Flask reuses it for requests, so
-``g`` (where flask-login keeps the request's user) would leak from one request to the next: a
-Bearer call would leave the following anonymous request logged in. Each request here starts
-clean, as it does in production.
-"""
+"""Profile test fixtures: a client whose every request gets its own app context, and a card owner."""
 import pytest
-from flask.testing import FlaskClient
 
 from tests.conftest import make_token, make_user
 from tests.profiles.helpers import fill_profile
 
 
-class FreshContextClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
-def client(app):
-    app.test_client_class = FreshContextClient
-    return app.test_client()
+def client(fresh_client):
+    return fresh_client
 
 
 @pytest.fixture

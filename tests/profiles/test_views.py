@@ -217,7 +217,7 @@ def test_low_contrast_colour_falls_back_to_black(client, app):
 
 def test_qr_uses_the_request_origin_without_public_base_url(backend, tmp_path):
     from tests.conftest import build_app
-    from tests.profiles.conftest import FreshContextClient
+    from tests.conftest import FreshContextClient
 
     app = build_app(backend, tmp_path, PUBLIC_BASE_URL=None)
     with app.app_context():
