@@ -34,6 +34,6 @@ clean:
 
 # Re-extract the strings marked for translation and merge them into each catalogue.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output \
 	  --ignore-dirs=".venv" --ignore-dirs="tests" --ignore-dirs="bench" --ignore-dirs="node_modules" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -11,8 +11,11 @@ from webapp import create_app
 PUBLIC = {
     "static", "pwa.home", "pwa.healthz", "pwa.set_language", "pwa.manifest", "pwa.service_worker",
     "pwa.offline", "auth.signup", "auth.login", "auth.logout", "api_auth.signup", "api_auth.create_token",
-    "api-docs.openapi_json", "profiles.card", "profiles.card_json", "profiles.card_vcf",
+    "api-docs.openapi_json", "api_session.show", "profiles.card", "profiles.card_json", "profiles.card_vcf",
     "profiles.qr_svg", "profiles.qr_png", "share.connect",
+    # the private calendar feed: calendar apps cannot log in; the unguessable, revocable secret in
+    # its URL is the key (tests/relationships/test_feed.py)
+    "relationships.feed",
 }
 
 

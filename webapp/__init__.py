@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.followups.views import bp as followups_bp
     from webapp.profiles.views import bp as profiles_bp
     from webapp.pwa.views import bp as pwa_bp
+    from webapp.relationships.views import bp as relationships_bp
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(auth_bp)
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(captures_bp)
     app.register_blueprint(share_bp)
     app.register_blueprint(followups_bp)
+    app.register_blueprint(relationships_bp)
     register_api(api)
     if app.config.get("BENCH_ENDPOINTS"):
         from webapp.api.bench import bp as bench_bp
@@ -95,5 +97,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """CLI groups live on their feature blueprints."""
     from webapp.followups.cli import bp as followups_cli
+    from webapp.relationships.cli import bp as reminders_cli
 
     app.register_blueprint(followups_cli)
+    app.register_blueprint(reminders_cli)

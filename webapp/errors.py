@@ -7,6 +7,8 @@ from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp.i18n import N_
+
 log = logging.getLogger(__name__)
 
 
@@ -15,7 +17,7 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
-    message = "The request could not be processed."
+    message = N_("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
         super().__init__(message or self.message)
@@ -28,25 +30,25 @@ class AppError(Exception):
 class NotFound(AppError):
     status = 404
     code = "not_found"
-    message = "Not found."
+    message = N_("Not found.")
 
 
 class ValidationFailed(AppError):
     status = 422
     code = "validation_failed"
-    message = "Some fields need attention."
+    message = N_("Some fields need attention.")
 
 
 class Conflict(AppError):
     status = 409
     code = "conflict"
-    message = "This conflicts with what is already stored."
+    message = N_("This conflicts with what is already stored.")
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-    message = "Log in or send a valid Bearer token."
+    message = N_("Log in or send a valid Bearer token.")
 
 
 def wants_json() -> bool:
@@ -85,6 +87,16 @@ def handle_app_error(exc: AppError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
+#: what HTML pages say instead of werkzeug's and flask-limiter's English descriptions (JSON keeps those)
+PAGE_MESSAGES = {
+    400: N_("The request could not be processed."),
+    403: N_("You are not allowed to do this."),
+    405: N_("This page cannot be used this way."),
+    413: N_("What you sent is too large."),
+    429: N_("Too many tries in a short time. Wait a moment and try again."),
+}
+
+
 def handle_http_exception(exc: HTTPException):
     status = exc.code or 500
     fields: dict = {}
@@ -93,12 +105,15 @@ def handle_http_exception(exc: HTTPException):
         fields = _flatten_webargs(data["messages"])
     code = (exc.name or "error").lower().replace(" ", "_")
     message = exc.description or exc.name
+    if status in PAGE_MESSAGES and not wants_json() and (status == 429 or exc.description == type(exc).description):
+        message = PAGE_MESSAGES[status]
     if isinstance(exc, CSRFError):
-        code, message = "csrf_failed", "The form expired or the CSRF token is missing; reload the page and try again."
+        code = "csrf_failed"
+        message = N_("The form expired or the CSRF token is missing; reload the page and try again.")
     if status == 422:
-        code, message = "validation_failed", "Some fields need attention."
+        code, message = "validation_failed", N_("Some fields need attention.")
     if status == 400 and "_json" in fields:
-        code, message = "malformed_json", "The body is not valid JSON."
+        code, message = "malformed_json", N_("The body is not valid JSON.")
     headers = dict(getattr(exc, "headers", None) or {}) if status in (405, 429) else {}
     if status == 405 and exc.get_response().headers.get("Allow"):
         headers["Allow"] = exc.get_response().headers["Allow"]
@@ -107,7 +122,7 @@ def handle_http_exception(exc: HTTPException):
 
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "Something went wrong on our side; nothing was changed.")
+    return error_response(500, "internal_error", N_("Something went wrong on our side; nothing was changed."))
 
 
 def register_errorhandlers(app) -> None:

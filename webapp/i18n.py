@@ -5,6 +5,12 @@ from flask import current_app, request
 from flask_login import current_user
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it here: services raise English messages
+    (the JSON API keeps them), and HTML pages translate them where they are shown (`tr_error`)."""
+    return message
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:

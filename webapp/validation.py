@@ -115,8 +115,23 @@ class Color(fields.String):
         return value.lower()
 
 
-def translate_error(message: str) -> str:
-    """Show marshmallow's built-in messages in the user's language on HTML forms."""
+#: marshmallow's built-in messages that carry a number
+_TOO_LONG = re.compile(r"^Longer than maximum length (\d+)\.$")
+_TOO_SHORT = re.compile(r"^Shorter than minimum length (\d+)\.$")
+_LENGTH_BETWEEN = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
+_RANGE = re.compile(r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$")
+
+
+def translate_error(message):
+    """Show an error message in the user's language on HTML pages (the Jinja filter `tr_error`).
+
+    marshmallow's built-in messages are mapped to ours; any other message that is in the catalogue
+    (our own, marked with `_` or `N_` where it is raised) is translated; the rest is shown as is.
+    """
+    if hasattr(message, "__html__") and not isinstance(message, str):  # a lazy string
+        message = str(message)
+    if not isinstance(message, str) or not message.strip():
+        return message  # gettext("") would be the catalogue's header
     known = {
         "Missing data for required field.": _("This field is required."),
         "Field may not be null.": _("This field is required."),
@@ -129,7 +144,20 @@ def translate_error(message: str) -> str:
         "Must be one of: ja, en.": _("Choose Japanese or English."),
         "Shorter than minimum length 8.": _("Use 8 characters or more."),
     }
-    return known.get(message, message)
+    if message in known:
+        return known[message]
+    if match := _TOO_LONG.match(message):
+        return _("Too long (at most %(n)d).", n=int(match.group(1)))
+    if match := _TOO_SHORT.match(message):
+        n = int(match.group(1))
+        return _("This field is required.") if n == 1 else _("Too short (at least %(n)d).", n=n)
+    if match := _LENGTH_BETWEEN.match(message):
+        return _("Use %(low)d to %(high)d characters.", low=int(match.group(1)), high=int(match.group(2)))
+    if match := _RANGE.match(message):
+        return _("From %(low)d to %(high)d.", low=int(match.group(1)), high=int(match.group(2)))
+    if message.startswith("Must be one of: "):
+        return _("Choose one of the options.")
+    return _(message)
 
 
 #: the largest row id; integer columns are 32-bit on PostgreSQL, and SQLite overflows past 2**63

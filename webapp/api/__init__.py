@@ -3,7 +3,8 @@ from __future__ import annotations
 
 
 def register_api(api) -> None:
-    from webapp.api import auth, captures, contacts, events, followups, profile, scan
+    from webapp.api import auth, captures, contacts, events, followups, profile, scan, session
+    from webapp.api import cadence, interactions, promises, reminders, review
 
     api.register_blueprint(auth.bp, url_prefix="/api/v1/auth")
     api.register_blueprint(profile.bp, url_prefix="/api/v1/profile")
@@ -11,7 +12,13 @@ def register_api(api) -> None:
     api.register_blueprint(events.bp, url_prefix="/api/v1/events")
     api.register_blueprint(contacts.bp, url_prefix="/api/v1/contacts")
     api.register_blueprint(scan.bp, url_prefix="/api/v1/scan")
+    api.register_blueprint(session.bp, url_prefix="/api/v1/session")
     api.register_blueprint(followups.bp, url_prefix="/api/v1")
+    api.register_blueprint(reminders.bp, url_prefix="/api/v1/reminders")
+    api.register_blueprint(cadence.bp, url_prefix="/api/v1/cadence")
+    api.register_blueprint(interactions.bp, url_prefix="/api/v1/contacts")
+    api.register_blueprint(promises.bp, url_prefix="/api/v1")
+    api.register_blueprint(review.bp, url_prefix="/api/v1")
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a token from POST /api/v1/auth/tokens"}
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.validation import Email, Line
@@ -19,7 +20,7 @@ class SignupIn(Schema):
     @validates("timezone")
     def _timezone(self, value, **kwargs):
         if value is not None and value not in available_timezones():
-            raise ValidationError("Unknown time zone.")
+            raise ValidationError(_("Unknown time zone."))
 
 
 class LoginIn(Schema):
@@ -68,4 +69,4 @@ class SettingsIn(Schema):
     @validates("timezone")
     def _timezone(self, value, **kwargs):
         if value not in available_timezones():
-            raise ValidationError("Unknown time zone.")
+            raise ValidationError(_("Unknown time zone."))

@@ -14,6 +14,7 @@ from webapp.auth.models import ApiToken, User
 from webapp.db import utcnow
 from webapp.errors import Conflict, NotFound, Unauthorized
 from webapp.extensions import db
+from webapp.i18n import N_
 
 TOKEN_PREFIX = "ich_"
 _HASHERS: dict[bool, tuple[PasswordHasher, str]] = {}
@@ -46,8 +47,8 @@ def create_user(email: str, password: str, name: str, *, locale: str | None = No
     from webapp.profiles.services import create_profile_for
 
     if find_user_by_email(email) is not None:
-        raise Conflict("An account with this email already exists.", code="email_taken",
-                       fields={"email": ["An account with this email already exists."]})
+        raise Conflict(N_("An account with this email already exists."), code="email_taken",
+                       fields={"email": [N_("An account with this email already exists.")]})
     user = User(email=email, password_hash=_hasher()[0].hash(password), name=name, locale=locale,
                 timezone=timezone or ("Asia/Tokyo" if locale != "en" else "UTC"))
     db.session.add(user)

@@ -21,9 +21,17 @@ class Contact(TimestampMixin, db.Model):
               sqlite_where=text("email <> ''"), postgresql_where=text("email <> ''")),
         Index("uq_contacts_owner_card_url", "owner_id", "card_url_key", unique=True,
               sqlite_where=text("card_url_key <> ''"), postgresql_where=text("card_url_key <> ''")),
-        Index("ix_contacts_owner_last_met", "owner_id", "last_met_at", "id"),
+        # the contact list, latest met first; tier and search key ride along so a search that matches
+        # few people filters the index alone instead of reading every row (contacts.services.list_contacts)
+        Index("ix_contacts_owner_list", "owner_id", "last_met_at", "id", "tier", "search_key"),
         Index("ix_contacts_owner_name_key", "owner_id", "name_key"),
         Index("ix_contacts_owner_reading_key", "owner_id", "reading_key"),
+        # keeping in touch (webapp/relationships/due.py): each tier's rhythms, by the last touch of each
+        # channel (covering, so the due list never reads the rows); the yearly review; the unsorted
+        Index("ix_contacts_owner_tier_touches", "owner_id", "tier", "last_met_at", "last_touch_at",
+              "last_email_at", "last_meet_at"),
+        Index("ix_contacts_owner_reviewed", "owner_id", "tier_reviewed_at", "tier"),
+        Index("ix_contacts_owner_tier_created", "owner_id", "tier", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +61,11 @@ class Contact(TimestampMixin, db.Model):
     possible_duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), default=None)
     last_met_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the latest logged touch of each cadence channel (relationships.cadence.CHANNELS): a light
+    #: touch, an email or article, a meeting in person; kept by relationships.touches.record_touch
+    last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_email_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_meet_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     encounters: Mapped[list["Encounter"]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", passive_deletes=True,
@@ -64,13 +77,17 @@ class Contact(TimestampMixin, db.Model):
 
 class Encounter(db.Model):
     __tablename__ = "encounters"
-    __table_args__ = (UniqueConstraint("owner_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "client_id"),
+        # "met at this event?" for one contact is a single probe (the contact list's event filter)
+        Index("ix_encounters_event_contact", "event_id", "contact_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("events.id", ondelete="SET NULL"), index=True, default=None)
+        ForeignKey("events.id", ondelete="SET NULL"), default=None)
     met_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: scan, share_back, manual or import
     source: Mapped[str] = mapped_column(String(16), default="manual")

@@ -19,9 +19,13 @@ from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.models import Event
 from webapp.events.services import find_event_for
 from webapp.extensions import db
+from webapp.i18n import N_
+from webapp.relationships.touches import later
 from webapp.validation import MAX_ID
 
 EDITABLE = ("name", "name_reading", "phone", "company", "title", "notes")
+#: each cadence channel's last touch (webapp/relationships/touches.py)
+TOUCH_COLUMNS = ("last_touch_at", "last_email_at", "last_meet_at")
 #: fields a merge fills on the kept contact when it has none
 FILLED_BY_MERGE = ("name_reading", "email", "phone", "company", "title", "card_url")
 
@@ -83,28 +87,32 @@ def list_contacts(owner: User, q: str | None = None, event_id: int | None = None
     ``q`` matches name, reading or company whatever the kana, width or case; ``event_id``
     keeps people met at that event; ``cursor`` is the previous page's ``next_cursor`` decoded.
     """
+    # The page is chosen from the index alone (ix_contacts_owner_list holds the order, the tier and
+    # the search key), then only its rows are read: a rare term scans index entries, not every row.
+    page = select(Contact.id).where(Contact.owner_id == owner.id)
+    folded = fold(q)
+    if folded:
+        page = page.where(Contact.search_key.contains(folded, autoescape=True))
+    if event_id is not None:
+        if not 0 < event_id <= MAX_ID or find_event_for(owner, event_id) is None:
+            raise ValidationFailed(fields={"event_id": [N_("No such event.")]})
+        page = page.where(exists().where(Encounter.contact_id == Contact.id, Encounter.event_id == event_id))
+    if tier is not None:
+        if tier not in TIERS:
+            raise ValidationFailed(fields={"tier": [f"One of {', '.join(TIERS)}."]})
+        page = page.where(Contact.tier == tier)
+    if cursor is not None:
+        at, last_id = cursor
+        page = page.where(or_(Contact.last_met_at < at, and_(Contact.last_met_at == at, Contact.id < last_id)))
+    newest_first = (Contact.last_met_at.desc(), Contact.id.desc())
+    page = page.order_by(*newest_first).limit(limit + 1).subquery("page")
     last_said = (
         select(Encounter.conversation)
         .where(Encounter.contact_id == Contact.id, Encounter.conversation != "")
         .order_by(Encounter.met_at.desc(), Encounter.id.desc())
         .limit(1).correlate(Contact).scalar_subquery()
     )
-    stmt = select(Contact, last_said).where(Contact.owner_id == owner.id)
-    folded = fold(q)
-    if folded:
-        stmt = stmt.where(Contact.search_key.contains(folded, autoescape=True))
-    if event_id is not None:
-        if not 0 < event_id <= MAX_ID or find_event_for(owner, event_id) is None:
-            raise ValidationFailed(fields={"event_id": ["No such event."]})
-        stmt = stmt.where(exists().where(Encounter.contact_id == Contact.id, Encounter.event_id == event_id))
-    if tier is not None:
-        if tier not in TIERS:
-            raise ValidationFailed(fields={"tier": [f"One of {', '.join(TIERS)}."]})
-        stmt = stmt.where(Contact.tier == tier)
-    if cursor is not None:
-        at, last_id = cursor
-        stmt = stmt.where(or_(Contact.last_met_at < at, and_(Contact.last_met_at == at, Contact.id < last_id)))
-    stmt = stmt.order_by(Contact.last_met_at.desc(), Contact.id.desc()).limit(limit + 1)
+    stmt = select(Contact, last_said).join(page, page.c.id == Contact.id).order_by(*newest_first)
     rows = db.session.execute(stmt).all()
     items = [ContactRow(contact, said or "") for contact, said in rows[:limit]]
     more = len(rows) > limit
@@ -178,7 +186,7 @@ def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | 
         db.session.commit()
     except IntegrityError:  # the same address was given to another contact a moment ago
         db.session.rollback()
-        raise Conflict("Another contact already has this email address or card link; merge the two instead.")
+        raise Conflict(N_("Another contact already has this email address or card link; merge the two instead."))
     except Exception:
         db.session.rollback()
         raise
@@ -225,11 +233,11 @@ def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
     try:
         keep = get_contact_for(owner, keep_id)
         if other_id == keep_id:
-            raise ValidationFailed("A contact cannot be merged into itself.",
-                                   fields={"other_id": ["Choose another contact."]})
+            raise ValidationFailed(N_("A contact cannot be merged into itself."),
+                                   fields={"other_id": [N_("Choose another contact.")]})
         other = get_contact_for(owner, other_id)
         snapshot = {key: getattr(other, key) for key in (
-            *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at")}
+            *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}
         for table, column in _references_to_contacts():
             db.session.execute(update(table).where(column == other.id).values({column.name: keep.id}))
         db.session.execute(update(Contact.__table__).where(Contact.possible_duplicate_of_id == other.id)
@@ -244,11 +252,13 @@ def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
         if keep.tier == "unsorted" and snapshot["tier"] != "unsorted":
             keep.tier, keep.tier_reviewed_at = snapshot["tier"], snapshot["tier_reviewed_at"]
         keep.last_met_at = max(keep.last_met_at, snapshot["last_met_at"])
+        for key in TOUCH_COLUMNS:  # the other's touches moved here with its interactions
+            setattr(keep, key, later(getattr(keep, key), snapshot[key]))
         refresh_keys(keep)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("These contacts could not be merged; nothing was changed.", code="merge_failed")
+        raise Conflict(N_("These contacts could not be merged; nothing was changed."), code="merge_failed")
     except Exception:
         db.session.rollback()
         raise

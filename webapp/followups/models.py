@@ -25,8 +25,11 @@ class FollowUp(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    #: None only for a digest, which goes to the user themself
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounters.id", ondelete="SET NULL"), default=None)
+    #: followup (to a contact, reviewed by the user) or digest (the user's own reminder email)
+    purpose: Mapped[str] = mapped_column(String(16), default="followup", server_default="followup")
     to: Mapped[str] = mapped_column("to_addr", String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

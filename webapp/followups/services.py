@@ -21,6 +21,7 @@ from webapp.followups.schedule import default_send_after, next_allowed
 from webapp.followups.templating import DEFAULTS, TemplateProblem, check_template, render
 from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
+from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
 EDITABLE = ("draft", "queued", "failed", "unknown")
@@ -133,7 +134,8 @@ def _draft_for_event(owner: User, event_id: int, card_url: str, now: datetime) -
 # -- review ---------------------------------------------------------------------------------
 def get_followup_for(owner: User, followup_id: int) -> FollowUp:
     followup = db.session.get(FollowUp, followup_id)
-    if followup is None or followup.owner_id != owner.id:
+    # a digest (the user's own reminder email) is not a follow-up to review
+    if followup is None or followup.owner_id != owner.id or followup.purpose != "followup":
         raise NotFound("No such follow-up.")
     return followup
 
@@ -149,7 +151,7 @@ def contact_names(owner: User, followups: list[FollowUp]) -> dict[int, str]:
 
 def list_followups(owner: User, *, status: str | None = None, after_id: int | None = None,
                    limit: int = 50) -> list[FollowUp]:
-    query = select(FollowUp).where(FollowUp.owner_id == owner.id)
+    query = select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.purpose == "followup")
     if status:
         query = query.where(FollowUp.status == status)
     if after_id:
@@ -254,6 +256,7 @@ def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = N
         raise Conflict("It is being sent right now or was already sent.", code="not_editable")
     db.session.add(Interaction(owner_id=owner.id, contact_id=followup.contact_id, kind="email", occurred_at=now,
                                follow_up_id=followup.id, note="sent from my own mail app"))
+    db.session.execute(record_touch(followup.contact_id, "email", now))  # resets the email rhythm
     db.session.commit()
     db.session.refresh(followup)
     return followup

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from webapp.validation import Color, Email, HttpUrl, Line, check_text
@@ -18,7 +19,7 @@ class Phone(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         value = check_text(super()._deserialize(value, attr, data, **kwargs), max_length=40)
         if value and (not PHONE.match(value) or not re.search(r"\d", value)):
-            raise ValidationError("Use digits, spaces and + - ( ) only.")
+            raise ValidationError(_("Use digits, spaces and + - ( ) only."))
         return value
 
 

@@ -1,1 +1,1 @@
-"""The phone app shell: home screen, health check (manifest and service worker arrive with the PWA)."""
+"""The phone app shell: home screen, web app manifest, service worker, offline page, health check."""

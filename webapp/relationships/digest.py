@@ -1,0 +1,108 @@
+"""The opt-in digest: a daily or weekly email of what is due, queued in the follow-up outbox.
+
+`flask --app wsgi reminders digest` (cron, e.g. hourly) queues one for each user whose period has
+begun (08:00 local each day, or Monday 08:00 local each week) and has something due; the follow-up
+worker sends it with the same claims, retries, caps and "may have been sent" handling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import ngettext
+from sqlalchemy import select, update
+
+from webapp.auth.models import User
+from webapp.db_setup import begin_write
+from webapp.extensions import db
+from webapp.followups.compose import compose, make_message_id
+from webapp.followups.models import FollowUp
+from webapp.relationships import cadence
+from webapp.relationships.due import list_reminders
+from webapp.relationships.labels import reminder_label
+from webapp.relationships.models import ReminderSettings
+
+#: the local time a day's (or Monday's, weekly) digest becomes due
+DIGEST_TIME = time(8, 0)
+#: reminders listed in one digest; the rest are counted
+DIGEST_ITEMS = 20
+
+
+def digest_period(frequency: str, now: datetime, tz: str) -> str | None:
+    """The period a digest is due for at ``now`` ("2025-06-02", "2025-W23"), or None before 08:00
+    local (daily) or before Monday 08:00 local (weekly)."""
+    local = now.astimezone(ZoneInfo(tz))
+    if frequency == "daily":
+        return local.date().isoformat() if local.time() >= DIGEST_TIME else None
+    if frequency == "weekly":
+        if local.weekday() == 0 and local.time() < DIGEST_TIME:
+            return None
+        year, week, _day = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return None
+
+
+@dataclass
+class DigestRun:
+    queued: int = 0
+    empty: int = 0
+
+
+def enqueue_digests(*, now: datetime, base_url: str = "") -> DigestRun:
+    """Queue every digest that is due now; each user gets at most one per period, even when two
+    runs overlap (the period is claimed with a guarded UPDATE in the same transaction)."""
+    run = DigestRun()
+    subscribers = db.session.execute(
+        select(ReminderSettings.owner_id, ReminderSettings.digest, ReminderSettings.digest_period)
+        .where(ReminderSettings.digest != "off")).all()
+    db.session.commit()
+    for owner_id, frequency, done in subscribers:
+        user = db.session.get(User, owner_id)
+        period = digest_period(frequency, now, user.timezone) if user else None
+        if period is None or period == done:
+            continue
+        queued = _enqueue_one(user, frequency, period, now, base_url)
+        run.queued += queued is True
+        run.empty += queued is False
+    return run
+
+
+def _enqueue_one(user: User, frequency: str, period: str, now: datetime, base_url: str) -> bool | None:
+    """True: queued; False: nothing was due (the period is still marked done); None: another run won."""
+    page = list_reminders(user, now=now, limit=DIGEST_ITEMS, promises_until=cadence.end_of_today(now, user.timezone))
+    begin_write()
+    try:
+        claimed = db.session.execute(
+            update(ReminderSettings).where(ReminderSettings.owner_id == user.id,
+                                           ReminderSettings.digest_period != period)
+            .values(digest_period=period).execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            return None
+        if page.items:
+            db.session.add(_message(user, frequency, page, now, base_url))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return bool(page.items)
+
+
+def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> FollowUp:
+    config = current_app.config
+    with force_locale(user.locale or "en"):
+        count = len(page.items)
+        subject = ngettext("Ichigo: %(num)d reminder today", "Ichigo: %(num)d reminders today", count) \
+            if frequency == "daily" else \
+            ngettext("Ichigo: %(num)d reminder this week", "Ichigo: %(num)d reminders this week", count)
+        body = render_template("emails/digest.txt", user=user, items=page.items, more=page.next_cursor is not None,
+                               base_url=base_url.rstrip("/"), tz=user.timezone, local_date=cadence.local_date,
+                               reminder_label=reminder_label)
+    message_id = make_message_id(config["MAIL_FROM"].rpartition("@")[2] or "ichigo.local")
+    mime = compose(from_name="Ichigo", from_addr=config["MAIL_FROM"], reply_to="", to_name=user.name,
+                   to_addr=user.email, subject=subject, body=body, message_id=message_id, date=now)
+    return FollowUp(owner_id=user.id, contact_id=None, purpose="digest", to=user.email, subject=subject,
+                    body=body, status="queued", send_after=now, message_id=message_id, mime=mime)
