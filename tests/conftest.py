@@ -14,9 +14,10 @@ from webapp import create_app
 from webapp.extensions import db, limiter
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-# The suite works in a schema of its own, dropped and rebuilt once per run, so tables left in the
-# shared database by another checkout or an older run can never get in its way.
-PG_SCHEMA = "ichigo_test"
+# Each run works in a schema of its own (named after the process, dropped when the run ends), so
+# tables left in the shared database by another checkout, an older run or a run going on at the
+# same time can never get in its way.
+PG_SCHEMA = f"ichigo_test_{os.getpid()}"
 _pg_schema_ready = False
 
 
@@ -28,16 +29,29 @@ def pg_url(schema: str = PG_SCHEMA) -> str | None:
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
 
-def reset_pg_schema(schema: str = PG_SCHEMA) -> None:
+def reset_pg_schema(schema: str = PG_SCHEMA, *, create: bool = True, lock_timeout: str = "0") -> None:
     from sqlalchemy import create_engine
 
     from webapp.config import normalise_database_url
 
     engine = create_engine(normalise_database_url(PG_URL))
     with engine.begin() as conn:
+        conn.execute(text(f"SET LOCAL lock_timeout = '{lock_timeout}'"))
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        if create:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop this run's schema; a connection some test left open must not hang the run's end."""
+    if PG_URL and _pg_schema_ready:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            reset_pg_schema(create=False, lock_timeout="10s")
+        except OperationalError as exc:
+            print(f"\nleft schema {PG_SCHEMA} in place: {exc.orig}")
 
 BACKENDS = [
     "sqlite",

@@ -1,4 +1,6 @@
 """`flask --app wsgi db upgrade` builds the schema from nothing, and it matches the models."""
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -29,7 +31,11 @@ def test_upgrade_builds_schema_on_empty_sqlite_file(tmp_path):
 
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
 def test_upgrade_builds_schema_on_empty_postgresql():
-    reset_pg_schema("migration_check")
-    diff, tables = _upgrade_and_diff(pg_url("migration_check"))
-    assert {"users", "profiles", "api_tokens", "alembic_version"} <= tables
-    assert diff == []
+    schema = f"migration_check_{os.getpid()}"
+    reset_pg_schema(schema)
+    try:
+        diff, tables = _upgrade_and_diff(pg_url(schema))
+        assert {"users", "profiles", "api_tokens", "alembic_version"} <= tables
+        assert diff == []
+    finally:
+        reset_pg_schema(schema, create=False)

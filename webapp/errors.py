@@ -57,7 +57,18 @@ def wants_json() -> bool:
     return path.startswith("/api/") or path.endswith(".json")
 
 
+def _string_keys(value):
+    """marshmallow keys list items by int and a list's own errors by "_schema" in the same dict;
+    JSON sorts keys, so make them all strings ("0", "1", "_schema")."""
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(item) for item in value]
+    return value
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+    fields = _string_keys(fields or {})
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:

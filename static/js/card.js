@@ -20,7 +20,7 @@ async function keepOffline() {
 const json = (response) => response.json().catch(() => ({}));
 
 async function offerAdd() {
-  if (!box) return;
+  if (!box || !(self.crypto && crypto.randomUUID)) return;
   let me;
   try {
     const response = await fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" });

@@ -25,7 +25,8 @@ class ReminderCursor(fields.String):
 class ReminderQuery(Schema):
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KINDS),
                          metadata={"description": "only this kind of reminder"})
-    cursor = ReminderCursor(load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
+    cursor = ReminderCursor(load_default=None, allow_none=True,
+                            metadata={"description": "from the previous page's next"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
 
     @pre_load

@@ -271,7 +271,8 @@ def settings_page():
         else:
             try:
                 cap = request.form.get("grow_cap", "").strip()
-                data = ReminderSettingsIn().load({"grow_cap": _number(cap), "digest": request.form.get("digest", "off")})
+                data = ReminderSettingsIn().load({"grow_cap": _number(cap),
+                                                  "digest": request.form.get("digest", "off")})
                 services.update_settings(current_user, data)
                 return redirect(url_for("relationships.settings_page", saved=1))
             except ValidationError as exc:
