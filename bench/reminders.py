@@ -31,7 +31,6 @@ import json
 import os
 import random
 import secrets
-import signal
 import sys
 import tempfile
 import time
@@ -43,10 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.dont_write_bytecode = True
 
-from bench._common import (LOOPBACK, Gunicorn, ThrowawayDatabase, format_table, free_port, migrate,  # noqa: E402
-                           percentile)
+from bench._common import (LOOPBACK, PG_DEFAULT, Gunicorn, ThrowawayDatabase, format_table,  # noqa: E402
+                           free_port, migrate, percentile, unwind_on_signals)
 
-PG_DEFAULT = "postgresql://postgres@127.0.0.1/test"
 GOAL_P95_MS = 200.0
 BASELINE_PATH = "/api/v1/_bench/contacts"
 REMINDERS_PATH = "/api/v1/reminders"
@@ -291,21 +289,14 @@ def run_backend(args, kind: str) -> dict:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        try:
-            backend.drop()
-        except Exception as exc:  # noqa: BLE001 - cleanup must not hide the result
-            print(f"could not drop schema {backend.schema}: {exc}", file=sys.stderr)
+        backend.drop_or_report()
         tmp.cleanup()
 
-
-def _interrupt(_signum, _frame):
-    raise KeyboardInterrupt
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind like Ctrl-C: stop gunicorn, drop the schema
-        signal.signal(sig, _interrupt)
+    unwind_on_signals()  # unwind like Ctrl-C: stop gunicorn, drop the schema
     kinds = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     summaries = []
     try:

@@ -208,7 +208,7 @@ def test_matches_through_the_api(client, owner):
 ])
 def test_another_users_objects_are_404(client, owner, stranger, method, path, body):
     hanako = meet(owner, email="hanako@example.com", promise="記事を送る")
-    from webapp.relationships.services import list_promises
+    from webapp.relationships.promises import list_promises
 
     promise = list_promises(owner)[0].id
     fill = lambda v: int(v.format(c=hanako, p=promise)) if isinstance(v, str) and "{" in v else v  # noqa: E731

@@ -13,6 +13,7 @@ from webapp.followups.models import FollowUp, Interaction
 from webapp.followups.services import get_followup_for, list_followups
 from webapp.followups.worker import Worker
 from webapp.relationships import services
+from webapp.relationships import settings as reminder_settings
 from webapp.relationships.digest import digest_period, enqueue_digests
 
 UTC = timezone.utc
@@ -36,7 +37,7 @@ def test_periods_begin_at_eight_local():
 
 def test_daily_digest_is_queued_once_and_sent_by_the_worker(app, owner, clock):
     meet(owner, tier="grow", email="hanako@example.com", promise="転職の件を紹介する", needs="内緒の悩み")
-    services.update_settings(owner, {"digest": "daily"})
+    reminder_settings.update_settings(owner, {"digest": "daily"})
     clock.move_to(datetime(2025, 7, 2, 22, 0, tzinfo=UTC))  # 3 July 07:00 in Tokyo: not yet
     assert enqueue_digests(now=datetime(2025, 7, 2, 22, 0, tzinfo=UTC)).queued == 0
     clock.move_to(datetime(2025, 7, 2, 23, 30, tzinfo=UTC))  # 08:30
@@ -66,7 +67,7 @@ def test_digest_is_opt_in_and_skips_an_empty_day(app, owner, clock):
     now = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
     clock.move_to(now)
     assert enqueue_digests(now=now).queued == 0  # off by default
-    services.update_settings(owner, {"digest": "weekly"})
+    reminder_settings.update_settings(owner, {"digest": "weekly"})
     run = enqueue_digests(now=now)
     assert (run.queued, run.empty) == (0, 1)  # nothing due this Monday
     clock.move_to(now + days(35))
@@ -79,7 +80,7 @@ def test_a_digest_cannot_be_edited_as_a_follow_up(app, owner, clock):
     from webapp.errors import NotFound
 
     meet(owner)
-    services.update_settings(owner, {"digest": "daily"})
+    reminder_settings.update_settings(owner, {"digest": "daily"})
     now = datetime(2025, 6, 10, 0, 0, tzinfo=UTC)
     clock.move_to(now)
     enqueue_digests(now=now)
@@ -92,7 +93,7 @@ def test_each_user_gets_their_own(app, owner, clock):
     other = make_user(timezone="UTC", locale="en")
     for user in (owner, other):
         meet(user)
-        services.update_settings(user, {"digest": "daily"})
+        reminder_settings.update_settings(user, {"digest": "daily"})
     now = datetime(2025, 6, 10, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo, 00:00 in UTC
     clock.move_to(now)
     assert enqueue_digests(now=now).queued == 1

@@ -11,6 +11,8 @@ from webapp.contacts.services import merge_contacts
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.relationships import services
+from webapp.relationships import settings as reminder_settings
+from webapp.relationships import promises
 from webapp.relationships.due import decode_cursor, list_reminders
 
 UTC = timezone.utc
@@ -139,7 +141,7 @@ def test_an_unsorted_contact_asks_to_be_sorted_after_a_week(owner, clock):
 
 
 def test_grow_cap_warning(owner, clock):
-    services.update_settings(owner, {"grow_cap": 2})
+    reminder_settings.update_settings(owner, {"grow_cap": 2})
     for name in ("A", "B"):
         meet(owner, name, tier="grow")
     tiers, cap = services.review_summary(owner)
@@ -150,7 +152,7 @@ def test_grow_cap_warning(owner, clock):
 
 
 def test_the_default_grow_cap_is_15(owner):
-    assert services.get_settings(owner).grow_cap == 15
+    assert reminder_settings.get_settings(owner).grow_cap == 15
 
 
 # -- snoozes --------------------------------------------------------------------------------
@@ -188,32 +190,32 @@ def test_snooze_refuses_the_past_and_strangers(owner, stranger, clock):
 def test_promises_overdue_first_and_closing_one_logs_the_touch(owner, clock):
     hanako = meet(owner, tier="grow", promise="記事を送る", promise_due=date(2025, 6, 3))
     taro = meet(owner, "鈴木 太郎", tier="grow")
-    later = services.create_promise(owner, taro, "紹介する", date(2025, 6, 20))
-    undated = services.create_promise(owner, taro, "本を貸す")
+    later = promises.create_promise(owner, taro, "紹介する", date(2025, 6, 20))
+    undated = promises.create_promise(owner, taro, "本を貸す")
     clock.shift(days(5))  # 6 June: the article is overdue
     listed = [(i.contact_id, i.text, i.is_overdue) for i in items(owner, kinds=("promise",))]
     # overdue first; the undated one is listed as due a week after it was made
     assert listed == [(hanako, "記事を送る", True), (taro, "本を貸す", False), (taro, "紹介する", False)]
-    assert [p.text for p in services.list_promises(owner)] == ["記事を送る", "紹介する", "本を貸す"]
-    first = services.list_promises(owner)[0]
+    assert [p.text for p in promises.list_promises(owner)] == ["記事を送る", "紹介する", "本を貸す"]
+    first = promises.list_promises(owner)[0]
     clock.shift(days(26))  # the light touch with Hanako is due too
     assert (hanako, "touch") in touches(owner)
-    services.update_promise(owner, first.id, {"done": True, "log_kind": "message"})
+    promises.update_promise(owner, first.id, {"done": True, "log_kind": "message"})
     assert (hanako, "touch") not in touches(owner)
-    assert [p.text for p in services.list_promises(owner, status="done")] == ["記事を送る"]
-    services.update_promise(owner, undated.id, {"due_on": date(2025, 7, 30)})
-    services.update_promise(owner, first.id, {"done": False})
+    assert [p.text for p in promises.list_promises(owner, status="done")] == ["記事を送る"]
+    promises.update_promise(owner, undated.id, {"due_on": date(2025, 7, 30)})
+    promises.update_promise(owner, first.id, {"done": False})
     assert [i.promise_id for i in items(owner, kinds=("promise",))] == [first.id, later.id, undated.id]
     assert [i.is_overdue for i in items(owner, kinds=("promise",))] == [True, True, False]
 
 
 def test_another_users_promise_is_not_found(owner, stranger, clock):
     hanako = meet(owner, promise="記事を送る")
-    promise = services.list_promises(owner)[0]
+    promise = promises.list_promises(owner)[0]
     with pytest.raises(NotFound):
-        services.update_promise(stranger, promise.id, {"done": True})
+        promises.update_promise(stranger, promise.id, {"done": True})
     with pytest.raises(NotFound):
-        services.create_promise(stranger, hanako, "x")
+        promises.create_promise(stranger, hanako, "x")
 
 
 # -- paging ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Keep-in-touch pages: what is due (and on the home screen), triage, review, promises, matches,
 rhythms and settings; one-tap forms; another user's contact is a 404; bad input a 4xx, never a 500."""
 import re
+from datetime import date
 
 import pytest
 
@@ -9,6 +10,7 @@ from tests.relationships.helpers import days, fresh, items, meet
 from webapp.contacts.models import Contact
 from webapp.extensions import db
 from webapp.relationships import services
+from webapp.relationships import settings as reminder_settings
 
 
 def login(client, user):
@@ -61,7 +63,7 @@ def test_triage_sorts_in_one_tap(client, logged, clock):
 
 
 def test_review_page_warns_above_the_cap(client, logged, clock):
-    services.update_settings(logged, {"grow_cap": 1})
+    reminder_settings.update_settings(logged, {"grow_cap": 1})
     meet(logged, "A", tier="grow")
     assert 'role="alert"' not in client.get("/reminders/review").get_data(as_text=True)
     meet(logged, "B", tier="grow")
@@ -99,7 +101,7 @@ def test_settings_page_digest_cap_and_feed(client, logged):
     assert post(client, "/reminders/settings", grow_cap="12", digest="hourly").status_code == 422
     assert post(client, "/reminders/settings", grow_cap="12", digest="weekly").status_code == 302
     fresh()
-    settings = services.get_settings(logged)
+    settings = reminder_settings.get_settings(logged)
     assert (settings.grow_cap, settings.digest) == (12, "weekly")
     page = post(client, "/reminders/settings", action="new_feed").get_data(as_text=True)
     url = re.search(r"<code>(https://ichigo\.test/feeds/[^<]+\.ics)</code>", page).group(1)
@@ -149,3 +151,18 @@ def test_a_bad_next_stays_on_the_site(client, logged):
     mine = meet(logged)
     response = post(client, f"/contacts/{mine}/touch", kind="call", next="https://evil.example/")
     assert response.headers["Location"] == "/"
+
+
+def test_every_kind_of_reminder_renders(client, owner, clock):
+    meet(owner, "Unsorted")
+    meet(owner, "Reviewed", tier="maintain", promise="本を貸す")
+    meet(owner, "Dated", tier="grow", promise="記事を送る", promise_due=date(2025, 6, 3))
+    clock.shift(days(400))
+    login(client, owner)
+    page = client.get("/reminders").get_data(as_text=True)
+    assert {item.kind for item in items(owner)} == {"sort", "review", "touch", "promise"}
+    for text in ("Unsorted", "Reviewed", "本を貸す", "記事を送る", "no date", "overdue", "Keep in Maintain"):
+        assert text in page, text
+    for kind in ("touch", "promise", "review", "sort"):
+        assert client.get(f"/reminders?kind={kind}").status_code == 200
+    assert client.get("/reminders?kind=x&cursor=junk").status_code == 200  # ignored, first page

@@ -1,30 +1,27 @@
-"""Keeping in touch: tiers and reviews, cadence policies, one-tap touches, snoozes, promises, settings."""
+"""Keeping in touch: cadence policies, one-tap touches, tiers and the yearly review, snoozes, matches.
+
+Promises are in promises.py, the settings, digest and calendar feed in settings.py and digest.py.
+"""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from webapp.auth.models import User
-from webapp.contacts.models import TIERS, Contact, Promise
-from webapp.contacts.services import ContactNotFound, get_contact_for
+from webapp.contacts.models import TIERS, Contact
+from webapp.contacts.services import get_contact_for
 from webapp.db import utcnow
 from webapp.db_setup import begin_write
-from webapp.errors import NotFound, ValidationFailed
+from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.followups.models import FollowUp, Interaction
 from webapp.i18n import N_
 from webapp.relationships import cadence
-from webapp.relationships.models import CadencePolicy, ReminderSettings, ReminderSnooze
+from webapp.relationships.models import CadencePolicy, ReminderSnooze
+from webapp.relationships.settings import get_settings
 from webapp.relationships.touches import record_touch
-from webapp.validation import MAX_ID
-
-
-class PromiseNotFound(NotFound):
-    message = N_("No such promise.")
 
 
 def _commit() -> None:
@@ -33,61 +30,6 @@ def _commit() -> None:
     except Exception:
         db.session.rollback()
         raise
-
-
-# -- settings -------------------------------------------------------------------------------
-def get_settings(owner: User) -> ReminderSettings:
-    """The owner's reminder settings (a fresh, unsaved row with the defaults when none is stored)."""
-    row = db.session.scalar(select(ReminderSettings).where(ReminderSettings.owner_id == owner.id))
-    if row is None:
-        row = ReminderSettings(owner_id=owner.id, grow_cap=cadence.DEFAULT_GROW_CAP, digest="off",
-                               digest_period="")
-    return row
-
-
-def update_settings(owner: User, data: dict) -> ReminderSettings:
-    """Change the grow cap and the digest (off, daily or weekly)."""
-    begin_write()
-    row = get_settings(owner)
-    for key in ("grow_cap", "digest"):
-        if key in data:
-            setattr(row, key, data[key])
-    db.session.add(row)
-    _commit()
-    return row
-
-
-def _feed_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_feed_token(owner: User, *, now: datetime | None = None) -> str:
-    """A new secret for the calendar feed; the previous URL stops working. Shown once, stored hashed."""
-    token = secrets.token_urlsafe(24)
-    begin_write()
-    row = get_settings(owner)
-    row.feed_token_hash, row.feed_created_at = _feed_hash(token), now or utcnow()
-    db.session.add(row)
-    _commit()
-    return token
-
-
-def revoke_feed(owner: User) -> None:
-    begin_write()
-    row = get_settings(owner)
-    row.feed_token_hash, row.feed_created_at = None, None
-    if row.id is not None:
-        _commit()
-    else:
-        db.session.rollback()
-
-
-def find_feed_owner(token: str) -> User | None:
-    """The user whose feed this secret opens, or None (unknown, revoked, or malformed)."""
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(select(User).join(ReminderSettings, ReminderSettings.owner_id == User.id)
-                             .where(ReminderSettings.feed_token_hash == _feed_hash(token)))
 
 
 # -- cadence policies -----------------------------------------------------------------------
@@ -189,60 +131,6 @@ def snooze(owner: User, contact_id: int, kind: str, channel: str | None, until: 
     return row
 
 
-# -- promises -------------------------------------------------------------------------------
-def get_promise_for(owner: User, promise_id: int) -> Promise:
-    promise = db.session.get(Promise, promise_id) if 0 < promise_id <= MAX_ID else None
-    if promise is None or promise.owner_id != owner.id:
-        raise PromiseNotFound()
-    return promise
-
-
-def list_promises(owner: User, *, status: str = "open", contact_id: int | None = None, limit: int = 50,
-                  offset: int = 0) -> list[Promise]:
-    """Open promises by due date (overdue first, undated last) or done ones latest first."""
-    query = select(Promise).where(Promise.owner_id == owner.id)
-    if contact_id is not None:
-        try:
-            query = query.where(Promise.contact_id == get_contact_for(owner, contact_id).id)
-        except ContactNotFound:
-            raise ValidationFailed(fields={"contact_id": [N_("No such contact.")]}) from None
-    if status == "open":
-        query = query.where(Promise.done_at.is_(None)).order_by(
-            Promise.due_on.is_(None), Promise.due_on, Promise.id)
-    else:
-        query = query.where(Promise.done_at.is_not(None)).order_by(Promise.done_at.desc(), Promise.id.desc())
-    return list(db.session.scalars(query.offset(offset).limit(limit)))
-
-
-def create_promise(owner: User, contact_id: int, text: str, due_on: date | None = None) -> Promise:
-    begin_write()
-    contact = get_contact_for(owner, contact_id)
-    promise = Promise(owner_id=owner.id, contact_id=contact.id, text=text, due_on=due_on)
-    db.session.add(promise)
-    _commit()
-    return promise
-
-
-def update_promise(owner: User, promise_id: int, data: dict, *, now: datetime | None = None) -> Promise:
-    """Edit text or due date, close (``done: true``) or reopen. Closing with ``log_kind`` also logs
-    that touch on the contact, resetting its rhythm."""
-    now = now or utcnow()
-    begin_write()
-    promise = get_promise_for(owner, promise_id)
-    for key in ("text", "due_on"):
-        if key in data:
-            setattr(promise, key, data[key])
-    if "done" in data:
-        closing = data["done"] and promise.done_at is None
-        promise.done_at = (promise.done_at or now) if data["done"] else None
-        if closing and data.get("log_kind"):
-            db.session.add(Interaction(owner_id=owner.id, contact_id=promise.contact_id, kind=data["log_kind"],
-                                       occurred_at=now, created_at=now, note=""))
-            db.session.execute(record_touch(promise.contact_id, data["log_kind"], now))
-    _commit()
-    return promise
-
-
 # -- yearly review --------------------------------------------------------------------------
 @dataclass
 class TierSummary:
@@ -334,41 +222,6 @@ def list_matches(owner: User, *, limit: int = 50) -> tuple[list[OfferMatch], boo
         found[contact_id] = OfferMatch(contact_id, name, needs, match.offer, met_at, match.score) if match else None
     matches = sorted((m for m in found.values() if m), key=lambda m: (-m.score, -m.met_at.timestamp()))
     return matches[:limit], True
-
-
-# -- the calendar feed ----------------------------------------------------------------------
-#: how far ahead the feed looks, and how many events it holds at most
-FEED_DAYS_AHEAD = 90
-FEED_MAX_EVENTS = 500
-
-
-def feed_document(token: str, *, base_url: str, now: datetime | None = None) -> bytes:
-    """The iCalendar feed behind a secret: due touches and promise dates for the next 90 days
-    (overdue ones on today), names and links only. An unknown or revoked secret is not found."""
-    from flask_babel import force_locale, gettext
-
-    from webapp.relationships.due import list_reminders
-    from webapp.relationships.feed import FeedEvent, build_calendar
-    from webapp.relationships.labels import reminder_label
-
-    now = now or utcnow()
-    owner = find_feed_owner(token)
-    if owner is None:
-        raise NotFound(N_("No such calendar feed (it may have been revoked)."))
-    horizon = now + timedelta(days=FEED_DAYS_AHEAD)
-    page = list_reminders(owner, now=now, until=horizon, promises_until=horizon, kinds=("promise", "touch"),
-                          limit=FEED_MAX_EVENTS)
-    db.session.rollback()  # read only
-    today = cadence.local_date(now, owner.timezone)
-    host = base_url.split("://")[-1]
-    with force_locale(owner.locale or "en"):
-        events = [
-            FeedEvent(uid=f"{item.kind}-{item.contact_id}-{item.channel or item.promise_id}@{host}",
-                      day=max(cadence.local_date(item.due_at, owner.timezone), today),
-                      summary=f"{item.contact_name}: {reminder_label(item)}",
-                      url=f"{base_url}/contacts/{item.contact_id}")
-            for item in page.items if item.kind != "promise" or item.is_dated]
-        return build_calendar(events, name=gettext("Ichigo reminders"), now=now)
 
 
 def contact_names_for(owner: User, ids: set[int]) -> dict[int, str]:

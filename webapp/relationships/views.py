@@ -17,6 +17,8 @@ from webapp.errors import AppError, NotFound, ValidationFailed
 from webapp.events.views import card_link
 from webapp.profiles.web import public_base_url
 from webapp.relationships import cadence, services
+from webapp.relationships import promises as promise_services
+from webapp.relationships import settings as reminder_settings
 from webapp.relationships.checkin import draft_checkin
 from webapp.relationships.due import KINDS, decode_cursor, list_reminders
 from webapp.relationships.labels import channel_labels, kind_labels, reminder_label, tier_labels
@@ -38,6 +40,14 @@ def _errors(messages: dict) -> dict:
         else:
             out[key] = [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
     return out
+
+
+def _load(schema, data: dict) -> dict:
+    """A one-tap form through its API schema: bad input is a 422 with per-field messages."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed(fields=_errors(exc.messages)) from None
 
 
 def _back(default: str):
@@ -106,10 +116,7 @@ def snooze():
 @bp.route("/contacts/<int:contact_id>/touch", methods=["POST"])
 @login_required
 def touch(contact_id):
-    try:
-        data = InteractionIn().load({"kind": request.form.get("kind", "")})
-    except ValidationError as exc:
-        raise ValidationFailed(fields=_errors(exc.messages)) from None
+    data = _load(InteractionIn(), {"kind": request.form.get("kind", "")})
     services.log_interaction(current_user, contact_id, data["kind"])
     return _back(url_for("contacts.show", contact_id=contact_id))
 
@@ -117,10 +124,7 @@ def touch(contact_id):
 @bp.route("/contacts/<int:contact_id>/tier", methods=["POST"])
 @login_required
 def set_tier(contact_id):
-    try:
-        data = TierIn().load({"tier": request.form.get("tier", "")})
-    except ValidationError as exc:
-        raise ValidationFailed(fields=_errors(exc.messages)) from None
+    data = _load(TierIn(), {"tier": request.form.get("tier", "")})
     services.set_tier(current_user, contact_id, data["tier"])
     return _back(url_for("contacts.show", contact_id=contact_id))
 
@@ -135,11 +139,8 @@ def checkin(contact_id):
 @bp.route("/contacts/<int:contact_id>/promises", methods=["POST"])
 @login_required
 def add_promise(contact_id):
-    try:
-        data = PromiseIn().load({"text": request.form.get("text", ""), "due_on": request.form.get("due_on") or None})
-    except ValidationError as exc:
-        raise ValidationFailed(fields=_errors(exc.messages)) from None
-    services.create_promise(current_user, contact_id, data["text"], data["due_on"])
+    data = _load(PromiseIn(), {"text": request.form.get("text", ""), "due_on": request.form.get("due_on") or None})
+    promise_services.create_promise(current_user, contact_id, data["text"], data["due_on"])
     return _back(url_for("contacts.show", contact_id=contact_id))
 
 
@@ -148,7 +149,7 @@ def add_promise(contact_id):
 @login_required
 def promises():
     status = "done" if request.args.get("status") == "done" else "open"
-    rows = services.list_promises(current_user, status=status, limit=200)
+    rows = promise_services.list_promises(current_user, status=status, limit=200)
     names = services.contact_names_for(current_user, {p.contact_id for p in rows})
     today = cadence.local_date(utcnow(), current_user.timezone)
     return render_template("relationships/promises.html", promises=rows, names=names, status=status, today=today,
@@ -164,7 +165,7 @@ def promise_done(promise_id):
         if log_kind not in cadence.INTERACTION_KINDS:
             raise ValidationFailed(fields={"log_kind": [_("Choose one of the options.")]})
         data["log_kind"] = log_kind
-    services.update_promise(current_user, promise_id, data)
+    promise_services.update_promise(current_user, promise_id, data)
     return _back(url_for("relationships.promises"))
 
 
@@ -263,21 +264,21 @@ def settings_page():
     if request.method == "POST":
         action = request.form.get("action", "save")
         if action == "new_feed":
-            token = services.create_feed_token(current_user)
+            token = reminder_settings.create_feed_token(current_user)
             feed_url = f"{public_base_url()}{url_for('relationships.feed', token=token)}"
         elif action == "revoke_feed":
-            services.revoke_feed(current_user)
+            reminder_settings.revoke_feed(current_user)
             return redirect(url_for("relationships.settings_page", saved=1))
         else:
             try:
                 cap = request.form.get("grow_cap", "").strip()
                 data = ReminderSettingsIn().load({"grow_cap": _number(cap),
                                                   "digest": request.form.get("digest", "off")})
-                services.update_settings(current_user, data)
+                reminder_settings.update_settings(current_user, data)
                 return redirect(url_for("relationships.settings_page", saved=1))
             except ValidationError as exc:
                 errors, status = _errors(exc.messages), 422
-    settings = services.get_settings(current_user)
+    settings = reminder_settings.get_settings(current_user)
     form = request.form if errors else {"grow_cap": settings.grow_cap, "digest": settings.digest}
     return render_template("relationships/settings.html", settings=settings, form=form, errors=errors,
                            feed_url=feed_url, saved=request.args.get("saved")), status
@@ -287,7 +288,7 @@ def settings_page():
 @bp.route("/feeds/<token>.ics")
 def feed(token):
     try:
-        body = services.feed_document(token, base_url=public_base_url())
+        body = reminder_settings.feed_document(token, base_url=public_base_url())
     except AppError:
         return Response(_("No such calendar feed."), status=404, mimetype="text/plain")
     response = Response(body, mimetype="text/calendar")
