@@ -80,3 +80,31 @@ def test_stored_token_is_hashed(client, app):
     token = make_token(make_user())
     stored = db.session.scalars(db.select(ApiToken.token_hash)).all()
     assert token not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_first_use_of_a_token_is_noted_even_after_another_write(app, backend, time_machine):
+    """The first use of a token in an hour writes `last_used_at`. On SQLite a read transaction
+    that another request wrote past cannot become a write; the note must not turn that into a
+    500 (two phones syncing with one token at the same moment did)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select, text
+
+    from webapp.auth.models import ApiToken, User
+    from webapp.auth.services import find_user_by_token
+    from webapp.extensions import db
+
+    time_machine.move_to(datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc), tick=False)
+    user = make_user()
+    token = make_token(user)
+    db.session.commit()
+    db.session.scalar(select(func.count()).select_from(User))  # this request's read snapshot
+    with db.engine.connect() as other:  # meanwhile another request writes
+        other.execute(text("UPDATE users SET name = 'x' WHERE id = :id"), {"id": user.id})
+        other.commit()
+    assert find_user_by_token(token).id == user.id
+    noted = db.session.scalar(select(ApiToken.last_used_at))
+    assert noted == datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)
+    time_machine.shift(timedelta(minutes=30))  # within the hour: no second write
+    assert find_user_by_token(token).id == user.id
+    assert db.session.scalar(select(ApiToken.last_used_at)) == noted

@@ -15,7 +15,7 @@ bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 
 @bp.route("/signup", methods=["POST"])
 @limiter.limit(auth_limit)
-@bp.arguments(SignupIn)
+@bp.arguments(SignupIn())
 @bp.response(201, UserOut)
 @bp.doc(responses=ERRORS)
 def signup(data):
@@ -25,7 +25,7 @@ def signup(data):
 
 @bp.route("/tokens", methods=["POST"])
 @limiter.limit(auth_limit)
-@bp.arguments(TokenIn)
+@bp.arguments(TokenIn())
 @bp.response(201, NewTokenOut)
 @bp.doc(responses=ERRORS)
 def create_token(data):

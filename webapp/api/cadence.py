@@ -30,7 +30,7 @@ def list_policies():
 
 @bp.route("/<tier>", methods=["PUT"])
 @login_required
-@bp.arguments(PolicyIn)
+@bp.arguments(PolicyIn())
 @bp.response(200, PolicyOut)
 @bp.doc(**PROTECTED)
 def put_policy(data, tier):

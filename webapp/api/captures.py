@@ -19,7 +19,7 @@ BATCH_MAX_BYTES = 4 * 1024 * 1024
 
 @bp.route("", methods=["POST"])
 @login_required
-@bp.arguments(CaptureIn)
+@bp.arguments(CaptureIn())
 @bp.response(201, CaptureOut)
 @bp.alt_response(200, schema=CaptureOut, description="A replay: the same client_id and body as before")
 @bp.doc(**PROTECTED)

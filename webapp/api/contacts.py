@@ -14,7 +14,7 @@ bp = Blueprint("api_contacts", __name__, description="Contacts: one person, many
 
 @bp.route("", methods=["GET"])
 @login_required
-@bp.arguments(ContactQuery, location="query")
+@bp.arguments(ContactQuery(), location="query")
 @bp.response(200, ContactList)
 @bp.doc(**PROTECTED)
 def list_contacts(args):
@@ -39,7 +39,7 @@ def get_contact(contact_id):
 
 @bp.route("/<int:contact_id>", methods=["PATCH"])
 @login_required
-@bp.arguments(ContactPatch)
+@bp.arguments(ContactPatch())
 @bp.response(200, ContactOut)
 @bp.doc(**PROTECTED)
 def update_contact(data, contact_id):
@@ -59,7 +59,7 @@ def delete_contact(contact_id):
 
 @bp.route("/<int:contact_id>/merge", methods=["POST"])
 @login_required
-@bp.arguments(MergeIn)
+@bp.arguments(MergeIn())
 @bp.response(200, ContactOut)
 @bp.doc(**PROTECTED)
 def merge(data, contact_id):

@@ -15,7 +15,7 @@ bp = Blueprint("api_events", __name__, description="Events, and the one active e
 
 @bp.route("", methods=["GET"])
 @login_required
-@bp.arguments(EventListQuery, location="query")
+@bp.arguments(EventListQuery(), location="query")
 @bp.response(200, EventList)
 @bp.doc(**PROTECTED)
 def list_events(args):
@@ -29,7 +29,7 @@ def list_events(args):
 
 @bp.route("", methods=["POST"])
 @login_required
-@bp.arguments(EventIn)
+@bp.arguments(EventIn())
 @bp.response(201, EventOut)
 @bp.doc(**PROTECTED)
 def create_event(data):
@@ -49,7 +49,7 @@ def get_event(event_id):
 
 @bp.route("/<int:event_id>", methods=["PATCH"])
 @login_required
-@bp.arguments(EventPatch)
+@bp.arguments(EventPatch())
 @bp.response(200, EventOut)
 @bp.doc(**PROTECTED)
 def patch_event(data, event_id):

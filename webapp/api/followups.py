@@ -37,7 +37,7 @@ def draft_for_event(event_id):
 
 @bp.route("/followups", methods=["GET"])
 @login_required
-@bp.arguments(FollowUpListQuery, location="query")
+@bp.arguments(FollowUpListQuery(), location="query")
 @bp.response(200, FollowUpList)
 @bp.doc(**PROTECTED)
 def list_followups(args):
@@ -75,7 +75,7 @@ def get_followup(followup_id):
 
 @bp.route("/followups/<int:followup_id>", methods=["PATCH"])
 @login_required
-@bp.arguments(FollowUpPatch)
+@bp.arguments(FollowUpPatch())
 @bp.response(200, FollowUpOut)
 @bp.doc(**PROTECTED)
 def patch_followup(data, followup_id):
@@ -123,7 +123,7 @@ def get_template(locale):
 
 @bp.route("/templates/<locale>", methods=["PUT"])
 @login_required
-@bp.arguments(TemplateIn)
+@bp.arguments(TemplateIn())
 @bp.response(200, TemplateOut)
 @bp.doc(**PROTECTED)
 def put_template(data, locale):

@@ -28,7 +28,7 @@ def list_interactions(contact_id):
 
 @bp.route("/<int:contact_id>/interactions", methods=["POST"])
 @login_required
-@bp.arguments(InteractionIn)
+@bp.arguments(InteractionIn())
 @bp.response(201, InteractionOut)
 @bp.doc(**PROTECTED)
 def log_interaction(data, contact_id):
@@ -40,7 +40,7 @@ def log_interaction(data, contact_id):
 
 @bp.route("/<int:contact_id>/tier", methods=["PUT"])
 @login_required
-@bp.arguments(TierIn)
+@bp.arguments(TierIn())
 @bp.response(200, ContactSummaryOut)
 @bp.doc(**PROTECTED)
 def put_tier(data, contact_id):

@@ -22,7 +22,7 @@ def get_profile():
 
 @bp.route("", methods=["PUT"])
 @login_required
-@bp.arguments(ProfileIn)
+@bp.arguments(ProfileIn())
 @bp.response(200, ProfileOut)
 @bp.doc(**PROTECTED)
 def put_profile(data):
@@ -32,7 +32,7 @@ def put_profile(data):
 
 @bp.route("/keyword-advice", methods=["GET"])
 @login_required
-@bp.arguments(KeywordQuery, location="query")
+@bp.arguments(KeywordQuery(), location="query")
 @bp.response(200, AdviceList)
 @bp.doc(**PROTECTED)
 def keyword_advice(args):

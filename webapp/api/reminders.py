@@ -11,6 +11,7 @@ from webapp.api.docs import PROTECTED
 from webapp.db import utcnow
 from webapp.profiles.web import public_base_url
 from webapp.relationships import services
+from webapp.relationships import settings as reminder_settings
 from webapp.relationships.due import list_reminders
 from webapp.relationships.schemas import (FeedOut, ReminderList, ReminderQuery, ReminderSettingsIn,
                                           ReminderSettingsOut, SnoozeIn,
@@ -21,7 +22,7 @@ bp = Blueprint("api_reminders", __name__, description="Keeping in touch: what is
 
 @bp.route("", methods=["GET"])
 @login_required
-@bp.arguments(ReminderQuery, location="query")
+@bp.arguments(ReminderQuery(), location="query")
 @bp.response(200, ReminderList)
 @bp.doc(**PROTECTED)
 def list_due(args):
@@ -42,7 +43,7 @@ def list_due(args):
 
 @bp.route("/snooze", methods=["POST"])
 @login_required
-@bp.arguments(SnoozeIn)
+@bp.arguments(SnoozeIn())
 @bp.response(201, SnoozeOut)
 @bp.doc(**PROTECTED)
 def snooze(data):
@@ -58,17 +59,17 @@ def snooze(data):
 @bp.doc(**PROTECTED)
 def get_settings():
     """The grow cap, the digest (off, daily, weekly), and whether a calendar feed exists."""
-    return services.get_settings(current_user)
+    return reminder_settings.get_settings(current_user)
 
 
 @bp.route("/settings", methods=["PATCH"])
 @login_required
-@bp.arguments(ReminderSettingsIn)
+@bp.arguments(ReminderSettingsIn())
 @bp.response(200, ReminderSettingsOut)
 @bp.doc(**PROTECTED)
 def patch_settings(data):
     """Change the grow cap or opt in to (or out of) the digest email."""
-    return services.update_settings(current_user, data)
+    return reminder_settings.update_settings(current_user, data)
 
 
 @bp.route("/feed", methods=["POST"])
@@ -78,7 +79,7 @@ def patch_settings(data):
 def create_feed():
     """A new secret calendar (ICS) URL for due touches and promise dates; the previous one stops working.
     The URL is shown once."""
-    token = services.create_feed_token(current_user)
+    token = reminder_settings.create_feed_token(current_user)
     return {"url": f"{public_base_url()}{url_for('relationships.feed', token=token)}"}
 
 
@@ -88,5 +89,5 @@ def create_feed():
 @bp.doc(**PROTECTED)
 def revoke_feed():
     """Revoke the calendar feed: its URL answers 404 from now on."""
-    services.revoke_feed(current_user)
+    reminder_settings.revoke_feed(current_user)
     return None

@@ -25,7 +25,7 @@ class ScanOut(Schema):
 
 @bp.route("", methods=["POST"])
 @login_required
-@bp.arguments(ScanIn)
+@bp.arguments(ScanIn())
 @bp.response(200, ScanOut)
 @bp.doc(**PROTECTED)
 def scan(data):

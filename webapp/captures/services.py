@@ -5,9 +5,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import ScalarSelect
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
@@ -21,32 +23,83 @@ from webapp.extensions import db
 FILLABLE = ("name_reading", "phone", "company", "title", "card_url")
 
 # A capture is the phone's hot path (a queue of them syncs at once after an event), so its
-# statements are plain Core, built once: the ORM's per-call work costs more than the SQL itself.
+# statements are plain Core, built once: the ORM's per-call work costs more than the SQL itself,
+# and everything a new capture must know is asked in one round trip (_LOOKUPS).
 _contacts, _encounters, _events = Contact.__table__, Encounter.__table__, Event.__table__
 _OWNER = bindparam("owner_id")
+_EMPTY = literal_column("''")  # inline, as in the partial indexes' WHERE, so every plan can use them
 _REPLAY = select(_encounters.c.id, _encounters.c.contact_id, _encounters.c.payload_hash).where(
     _encounters.c.owner_id == _OWNER, _encounters.c.client_id == bindparam("client_id"))
-_ACTIVE_EVENT = select(_events.c.id).where(_events.c.owner_id == _OWNER, _events.c.is_active.is_(True))
-_OWN_EVENT = select(_events.c.id).where(_events.c.id == bindparam("event_id"), _events.c.owner_id == _OWNER)
-_BY_EMAIL = select(_contacts.c.id).where(_contacts.c.owner_id == _OWNER, _contacts.c.email == bindparam("key"))
-_BY_CARD = select(_contacts.c.id).where(_contacts.c.owner_id == _OWNER,
-                                        _contacts.c.card_url_key == bindparam("key"))
 _INSERT_CONTACT = _contacts.insert()
 _INSERT_ENCOUNTER = _encounters.insert()
 _INSERT_PROMISE = Promise.__table__.insert()
 
 
-def _resembling_statement(by_name: bool, by_reading: bool):
+def _first(query) -> ScalarSelect:
+    # LIMIT written out: a bound one makes PostgreSQL's generic plans guess a tenth of the table
+    return query.limit(literal_column("1")).scalar_subquery()
+
+
+def _resembling(by_name: bool, by_reading: bool) -> ScalarSelect:
     conditions = [_contacts.c.name_key == bindparam("name_key")] if by_name else []
     if by_reading:
         conditions += [_contacts.c.reading_key == bindparam("reading_key"),
                        _contacts.c.name_key == bindparam("reading_key")]
-    return (select(_contacts.c.id).where(_contacts.c.owner_id == _OWNER, or_(*conditions))
-            .order_by(_contacts.c.id).limit(1))
+    return select(func.min(_contacts.c.id)).where(_contacts.c.owner_id == _OWNER, or_(*conditions)).scalar_subquery()
 
 
-#: (name key given, reading key given) -> the "possible duplicate" look-up
-_RESEMBLING = {(n, r): _resembling_statement(n, r) for n in (True, False) for r in (True, False) if n or r}
+@lru_cache(maxsize=64)
+def _lookups(event: str, by_email: bool, by_card: bool, by_name: bool, by_reading: bool) -> Select:
+    """One SELECT of scalar sub-queries: an earlier capture with this client_id, the event (the
+    active one, or the given one if it is the owner's), the contact with this email or card, and
+    the first contact with the same name or reading. Only what applies is asked for (an empty
+    email must not match the many contacts without one). The `<> ''` conditions say what the
+    partial unique indexes cover: without them SQLite (and PostgreSQL's generic plans) cannot use
+    those indexes and read every contact of the owner."""
+    columns = [_first(select(_encounters.c.id).where(_encounters.c.owner_id == _OWNER,
+                                                     _encounters.c.client_id == bindparam("client_id")))
+               .label("replay_id")]
+    if event == "active":
+        columns.append(_first(select(_events.c.id).where(_events.c.owner_id == _OWNER,
+                                                         _events.c.is_active.is_(True))).label("event_id"))
+    elif event == "given":
+        columns.append(_first(select(_events.c.id).where(_events.c.id == bindparam("event_id"),
+                                                         _events.c.owner_id == _OWNER)).label("event_id"))
+    if by_email:
+        columns.append(_first(select(_contacts.c.id).where(
+            _contacts.c.owner_id == _OWNER, _contacts.c.email == bindparam("email"), _contacts.c.email != _EMPTY))
+            .label("by_email"))
+    if by_card:
+        columns.append(_first(select(_contacts.c.id).where(
+            _contacts.c.owner_id == _OWNER, _contacts.c.card_url_key == bindparam("card_key"),
+            _contacts.c.card_url_key != _EMPTY)).label("by_card"))
+    if by_name or by_reading:
+        columns.append(_resembling(by_name, by_reading).label("resembling"))
+    return select(*columns)
+
+
+@dataclass
+class _Found:
+    replay_id: int | None
+    event_id: int | None
+    contact_id: int | None
+    matched: str | None
+    resembling: int | None
+
+
+def _look_up(owner_id: int, client_id: str, data: dict, keys: dict) -> _Found:
+    event = "active" if "event_id" not in data else ("given" if data["event_id"] is not None else "none")
+    statement = _lookups(event, bool(keys["email"]), bool(keys["card_key"]), bool(keys["name_key"]),
+                         bool(keys["reading_key"]))
+    row = db.session.connection().execute(statement, {
+        "owner_id": owner_id, "client_id": client_id, "event_id": data.get("event_id"), **keys}).one()._mapping
+    if event == "given" and row["event_id"] is None and row["replay_id"] is None:  # a replay still answers
+        raise ValidationFailed(fields={"event_id": ["No such event."]})
+    contact_id, matched = row.get("by_email"), "email"
+    if contact_id is None:
+        contact_id, matched = row.get("by_card"), "card_url"
+    return _Found(row["replay_id"], row.get("event_id"), contact_id, matched if contact_id else None,
+                  row.get("resembling"))
 
 
 @dataclass
@@ -65,32 +118,12 @@ def payload_hash(raw: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _replay(owner_id: int, client_id: str, fingerprint: str) -> CaptureResult | None:
-    row = db.session.connection().execute(_REPLAY, {"owner_id": owner_id, "client_id": client_id}).first()
-    if row is None:
-        return None
+def _replay(owner_id: int, client_id: str, fingerprint: str) -> CaptureResult:
+    row = db.session.connection().execute(_REPLAY, {"owner_id": owner_id, "client_id": client_id}).one()
     if row.payload_hash != fingerprint:
         raise Conflict("This client_id was already used for a different capture.", code="client_id_reused",
                        fields={"client_id": ["Already used for a different capture; make a new UUID."]})
     return CaptureResult(client_id, row.contact_id, row.id, created=False)
-
-
-def _match(owner_id: int, email: str, card_key: str) -> tuple[int | None, str | None]:
-    conn = db.session.connection()
-    for key, statement, how in ((email, _BY_EMAIL, "email"), (card_key, _BY_CARD, "card_url")):
-        if key:
-            contact_id = conn.execute(statement, {"owner_id": owner_id, "key": key}).scalar()
-            if contact_id is not None:
-                return contact_id, how
-    return None, None
-
-
-def _resembling(owner_id: int, name_key: str, reading_key: str) -> int | None:
-    statement = _RESEMBLING.get((bool(name_key), bool(reading_key)))
-    if statement is None:
-        return None
-    return db.session.connection().execute(
-        statement, {"owner_id": owner_id, "name_key": name_key, "reading_key": reading_key}).scalar()
 
 
 def refresh_keys(contact: Contact) -> None:
@@ -101,33 +134,19 @@ def refresh_keys(contact: Contact) -> None:
     contact.card_url_key = normalise_card_url(contact.card_url)
 
 
-def _resolve_event(owner_id: int, data: dict) -> int | None:
-    """The event this capture belongs to: the one given (it must be the owner's), else the active one."""
-    conn = db.session.connection()
-    if "event_id" not in data:
-        return conn.execute(_ACTIVE_EVENT, {"owner_id": owner_id}).scalar()
-    if data["event_id"] is None:
-        return None
-    event_id = conn.execute(_OWN_EVENT, {"owner_id": owner_id, "event_id": data["event_id"]}).scalar()
-    if event_id is None:
-        raise ValidationFailed(fields={"event_id": ["No such event."]})
-    return event_id
-
-
-def _new_contact(owner_id: int, data: dict, email: str, card_url: str, met_at: datetime) -> tuple[int, int | None]:
-    """Insert a person not met before; returns (contact id, id of a contact with the same name or reading)."""
-    row = {"name": data["name"], "email": email, "card_url": card_url,
+def _new_contact(owner_id: int, data: dict, keys: dict, card_url: str, met_at: datetime,
+                 duplicate_of: int | None) -> int:
+    """Insert a person not met before; returns the new contact's id."""
+    row = {"name": data["name"], "email": keys["email"], "card_url": card_url,
            **{k: data.get(k) or "" for k in FILLABLE if k != "card_url"}}
-    name_key, reading_key = fold(row["name"]), fold(row["name_reading"])
-    duplicate_of = _resembling(owner_id, name_key, reading_key)
     now = utcnow()
     result = db.session.connection().execute(_INSERT_CONTACT, {
-        **row, "owner_id": owner_id, "name_key": name_key, "reading_key": reading_key,
+        **row, "owner_id": owner_id, "name_key": keys["name_key"], "reading_key": keys["reading_key"],
         "search_key": search_key(row["name"], row["name_reading"], row["company"]),
-        "card_url_key": normalise_card_url(card_url), "notes": "", "tier": "unsorted",
+        "card_url_key": keys["card_key"], "notes": "", "tier": "unsorted",
         "tier_reviewed_at": None, "possible_duplicate_of_id": duplicate_of, "last_met_at": met_at,
         "created_at": now, "updated_at": now})
-    return result.inserted_primary_key[0], duplicate_of
+    return result.inserted_primary_key[0]
 
 
 def _met_again(contact_id: int, data: dict, email: str, met_at: datetime) -> None:
@@ -143,20 +162,18 @@ def _met_again(contact_id: int, data: dict, email: str, met_at: datetime) -> Non
     db.session.flush()
 
 
-def _store(owner_id: int, data: dict, client_id: str, fingerprint: str, now: datetime) -> CaptureResult:
-    event_id = _resolve_event(owner_id, data)
+def _store(owner_id: int, data: dict, client_id: str, fingerprint: str, found: _Found, keys: dict,
+           now: datetime) -> CaptureResult:
     met_at = data.get("captured_at") or now
-    email = data.get("email") or ""
-    card_url = data.get("card_url") or ""
-    contact_id, matched = _match(owner_id, email, normalise_card_url(card_url))
-    duplicate_of = None
+    contact_id, duplicate_of = found.contact_id, None
     if contact_id is None:
-        contact_id, duplicate_of = _new_contact(owner_id, data, email, card_url, met_at)
+        duplicate_of = found.resembling
+        contact_id = _new_contact(owner_id, data, keys, data.get("card_url") or "", met_at, duplicate_of)
     else:
-        _met_again(contact_id, data, email, met_at)
+        _met_again(contact_id, data, keys["email"], met_at)
     conn = db.session.connection()
     encounter_id = conn.execute(_INSERT_ENCOUNTER, {
-        "owner_id": owner_id, "contact_id": contact_id, "event_id": event_id, "met_at": met_at,
+        "owner_id": owner_id, "contact_id": contact_id, "event_id": found.event_id, "met_at": met_at,
         "source": data.get("source") or "manual", "conversation": data.get("conversation") or "",
         "needs": data.get("needs") or "", "memorable": data.get("memorable") or "",
         "client_id": client_id, "payload_hash": fingerprint, "created_at": utcnow(),
@@ -165,7 +182,7 @@ def _store(owner_id: int, data: dict, client_id: str, fingerprint: str, now: dat
         conn.execute(_INSERT_PROMISE, {"owner_id": owner_id, "contact_id": contact_id,
                                        "encounter_id": encounter_id, "text": data["promise"],
                                        "due_on": data.get("promise_due"), "done_at": None})
-    return CaptureResult(client_id, contact_id, encounter_id, created=True, matched=matched,
+    return CaptureResult(client_id, contact_id, encounter_id, created=True, matched=found.matched,
                          possible_duplicate_of=duplicate_of)
 
 
@@ -180,14 +197,17 @@ def capture_contact(owner: User, data: dict, *, raw: dict, now: datetime | None 
     owner_id = owner.id  # read before begin_write's commit expires the loaded user
     client_id = str(data["client_id"]).lower()
     fingerprint = payload_hash(raw)
+    keys = {"email": data.get("email") or "", "card_key": normalise_card_url(data.get("card_url") or ""),
+            "name_key": fold(data["name"]), "reading_key": fold(data.get("name_reading") or "")}
     for attempt in range(3):
         begin_write()
         try:
-            replay = _replay(owner_id, client_id, fingerprint)
-            if replay is not None:
+            found = _look_up(owner_id, client_id, data, keys)
+            if found.replay_id is not None:
+                replay = _replay(owner_id, client_id, fingerprint)
                 db.session.rollback()
                 return replay
-            result = _store(owner_id, data, client_id, fingerprint, now)
+            result = _store(owner_id, data, client_id, fingerprint, found, keys, now)
             db.session.commit()
             return result
         except IntegrityError:

@@ -24,8 +24,10 @@ class Contact(TimestampMixin, db.Model):
         # the contact list, latest met first; tier and search key ride along so a search that matches
         # few people filters the index alone instead of reading every row (contacts.services.list_contacts)
         Index("ix_contacts_owner_list", "owner_id", "last_met_at", "id", "tier", "search_key"),
-        Index("ix_contacts_owner_name_key", "owner_id", "name_key"),
-        Index("ix_contacts_owner_reading_key", "owner_id", "reading_key"),
+        # the possible-duplicate look-up of every capture: the first contact with this name or reading;
+        # with the id in the index that is one descent in any plan, however many share the name
+        Index("ix_contacts_owner_name", "owner_id", "name_key", "id"),
+        Index("ix_contacts_owner_reading", "owner_id", "reading_key", "id"),
         # keeping in touch (webapp/relationships/due.py): each tier's rhythms, by the last touch of each
         # channel (covering, so the due list never reads the rows); the yearly review; the unsorted
         Index("ix_contacts_owner_tier_touches", "owner_id", "tier", "last_met_at", "last_touch_at",

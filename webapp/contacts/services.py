@@ -6,7 +6,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
@@ -153,13 +153,15 @@ def event_names(owner: User, contact: Contact) -> dict[int, str]:
 def _check_unique(owner: User, contact: Contact) -> None:
     if contact.email:
         other = db.session.scalar(select(Contact.id).where(
-            Contact.owner_id == owner.id, Contact.email == contact.email, Contact.id != contact.id))
+            Contact.owner_id == owner.id, Contact.email == contact.email, Contact.email != literal_column("''"),
+            Contact.id != contact.id))  # the `<> ''` lets the partial unique index serve it
         if other is not None:
             raise ContactClash("Another contact already has this email address; merge the two instead.",
                                field="email", other_id=other)
     if contact.card_url_key:
         other = db.session.scalar(select(Contact.id).where(
-            Contact.owner_id == owner.id, Contact.card_url_key == contact.card_url_key, Contact.id != contact.id))
+            Contact.owner_id == owner.id, Contact.card_url_key == contact.card_url_key,
+            Contact.card_url_key != literal_column("''"), Contact.id != contact.id))
         if other is not None:
             raise ContactClash("Another contact already has this card link; merge the two instead.",
                                field="card_url", other_id=other)
