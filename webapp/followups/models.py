@@ -20,7 +20,9 @@ class FollowUp(TimestampMixin, db.Model):
               sqlite_where=text("encounter_id IS NOT NULL"), postgresql_where=text("encounter_id IS NOT NULL")),
         # the worker's claim: due rows by time
         Index("ix_follow_ups_due", "status", "send_after"),
-        Index("ix_follow_ups_owner_status", "owner_id", "status"),
+        # a user's list by status, and the sending caps (worker._load_caps: the day's sent messages,
+        # counted from the index alone; the rows hold the MIME and are costly to visit)
+        Index("ix_follow_ups_owner_sent", "owner_id", "status", "sent_at", "is_sent_by_hand"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
