@@ -173,6 +173,13 @@ class ThrowawayDatabase:
         finally:
             engine.dispose()
 
+    def drop_or_report(self) -> None:
+        """drop(), saying so on stderr if it fails: cleanup must not hide the benchmark's result."""
+        try:
+            self.drop()
+        except Exception as exc:  # noqa: BLE001
+            print(f"could not drop schema {self.schema}: {exc}", file=sys.stderr)
+
     def drop(self) -> None:
         """Drop the schema this object created (a SQLite file goes with its temporary directory)."""
         if self.kind != "postgresql" or not self._created:
@@ -186,6 +193,17 @@ class ThrowawayDatabase:
             self._created = False
         finally:
             engine.dispose()
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def unwind_on_signals() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C, so the scripts' `finally` stops gunicorn, the workers
+    and the sink, and drops the schema."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
 
 
 def migrate(env: dict) -> None:

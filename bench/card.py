@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True  # leave no __pycache__ behind in bench/
 
 from bench._common import (  # noqa: E402
     LOOPBACK, PG_DEFAULT, Gunicorn, ThrowawayDatabase, fetch, format_table, free_port, migrate, run_python,
-    run_wrk, wrk_path,
+    run_wrk, unwind_on_signals, wrk_path,
 )
 
 #: endpoint name -> (path template, expected content type, goal as a share of /healthz)
@@ -224,15 +224,11 @@ def report(args, rows: list[dict], tool: str, runs: dict) -> bool:
     return passed
 
 
-def _interrupt(_signum, _frame):
-    raise KeyboardInterrupt
-
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     # SIGTERM (and SIGHUP) unwind like Ctrl-C so the finally blocks stop gunicorn and clean up.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    unwind_on_signals()  # unwind like Ctrl-C: stop gunicorn, drop the schema
     tmp = tempfile.TemporaryDirectory(prefix="ichigo-bench-")
     work = Path(tmp.name)
     database = ThrowawayDatabase(args.backend, work, pg_url=args.pg_url, pg_schema=args.pg_schema)
@@ -273,10 +269,7 @@ def main(argv=None) -> int:
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not strand gunicorn
         if server is not None:
             server.stop()
-        try:
-            database.drop()
-        except Exception as exc:  # noqa: BLE001 - cleanup must not hide the result
-            print(f"could not drop schema {database.schema}: {exc}", file=sys.stderr)
+        database.drop_or_report()
         tmp.cleanup()
 
 

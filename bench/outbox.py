@@ -1,6 +1,7 @@
 """Throughput benchmark of the follow-up sender: messages per second from queued to accepted.
 
-    .venv/bin/python bench/outbox.py [--messages 2000] [--workers 1] [--database-url URL] [--scaling]
+    .venv/bin/python bench/outbox.py [--messages 2000] [--workers 1] [--users 1] [--database-url URL]
+                                     [--scaling] [--rounds 1]
 
 Creates a throw-away database (SQLite in a temporary directory unless --database-url is given),
 migrates it with `flask --app wsgi db upgrade`, and queues --messages follow-ups through the app's
@@ -14,8 +15,8 @@ worker --poll 0.05` subprocesses already running, are timed from the moment the 
 exactly once and every row end `sent`. A last raw run closes the bracket. Goal: one worker sends at
 least 0.60 x the raw loop's rate (the mean of the raw runs around it). --scaling runs 1 and 4
 workers (meant for PostgreSQL) and reports the scaling. The workers run with
-FOLLOWUP_MAX_PER_HOUR/DAY raised to 10**9: one user sends all the messages, and the per-user caps
-(30/hour by default) are not what is measured.
+FOLLOWUP_MAX_PER_HOUR/DAY raised to 10**9: by default one user sends all the messages, and the
+per-user caps (30/hour by default) are not what is measured; --users shares them out.
 Prints a table, then one JSON line. Exit status: 0 goal met, 1 goal missed (or a message lost or
 sent twice), 2 the benchmark could not run.
 """
@@ -45,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.dont_write_bytecode = True  # leave no __pycache__ behind in bench/
 
-from bench._common import LOOPBACK, format_table, free_port  # noqa: E402
+from bench._common import LOOPBACK, format_table, free_port, unwind_on_signals  # noqa: E402
 
 GOAL = 0.60
 MAIL_FROM = "followups@bench.ichigo.test"
@@ -66,11 +67,15 @@ def parse_args(argv=None):
                    help="repeat the worker run(s) this many times, each followed by a raw run (1)")
     p.add_argument("--database-url", help="use this database instead of a temporary SQLite file "
                    "(it is migrated; the seeded user and everything it owns is deleted afterwards)")
+    p.add_argument("--users", type=int, default=1,
+                   help="share the messages among this many users (1: one user sends them all)")
     p.add_argument("--poll", type=float, default=0.05, help="the workers' --poll seconds (0.05)")
     p.add_argument("--timeout", type=float, default=300, help="give up a run after this many seconds (300)")
     args = p.parse_args(argv)
-    if args.messages < 1 or args.workers < 1 or args.scale_to < 1 or args.rounds < 1:
-        p.error("--messages, --workers, --scale-to and --rounds must be at least 1")
+    if min(args.messages, args.workers, args.scale_to, args.rounds, args.users) < 1:
+        p.error("--messages, --workers, --scale-to, --rounds and --users must be at least 1")
+    if args.users > args.messages:
+        p.error("--users cannot exceed --messages")
     args.plan = [1, args.scale_to] if args.scaling else [args.workers]
     return args
 
@@ -226,7 +231,7 @@ def seed(owner_id: int, n: int) -> None:
         raise RuntimeError(f"seeding made {len(drafted.created)} drafts and queued {queued}, not {n}")
 
 
-def hold(owner_id: int) -> None:
+def hold(owner_ids: list[int]) -> None:
     """Every one of our follow-ups queued, due tomorrow, as if never sent (the start of a run)."""
     from sqlalchemy import delete, update
 
@@ -234,14 +239,14 @@ def hold(owner_id: int) -> None:
     from webapp.extensions import db
     from webapp.followups.models import FollowUp, Interaction
 
-    db.session.execute(delete(Interaction).where(Interaction.owner_id == owner_id))
-    db.session.execute(update(FollowUp).where(FollowUp.owner_id == owner_id).values(
+    db.session.execute(delete(Interaction).where(Interaction.owner_id.in_(owner_ids)))
+    db.session.execute(update(FollowUp).where(FollowUp.owner_id.in_(owner_ids)).values(
         status="queued", send_after=utcnow() + timedelta(days=1), attempts=0, sent_at=None,
         data_started_at=None, lease_owner="", lease_expires_at=None, last_error=""))
     db.session.commit()
 
 
-def release(owner_id: int) -> None:
+def release(owner_ids: list[int]) -> None:
     """Make every one of our follow-ups due now: the moment the clock starts."""
     from sqlalchemy import update
 
@@ -249,12 +254,12 @@ def release(owner_id: int) -> None:
     from webapp.extensions import db
     from webapp.followups.models import FollowUp
 
-    db.session.execute(update(FollowUp).where(FollowUp.owner_id == owner_id)
+    db.session.execute(update(FollowUp).where(FollowUp.owner_id.in_(owner_ids))
                        .values(send_after=utcnow() - timedelta(seconds=1)))
     db.session.commit()
 
 
-def ours(owner_id: int) -> tuple[list[bytes], list[str], list[str]]:
+def ours(owner_ids: list[int]) -> tuple[list[bytes], list[str], list[str]]:
     """Our follow-ups' MIME bytes, Message-IDs and recipients, in id order."""
     from sqlalchemy import select
 
@@ -262,12 +267,12 @@ def ours(owner_id: int) -> tuple[list[bytes], list[str], list[str]]:
     from webapp.followups.models import FollowUp
 
     rows = db.session.execute(select(FollowUp.mime, FollowUp.message_id, FollowUp.to)
-                              .where(FollowUp.owner_id == owner_id).order_by(FollowUp.id)).all()
+                              .where(FollowUp.owner_id.in_(owner_ids)).order_by(FollowUp.id)).all()
     db.session.commit()
     return [bytes(r.mime) for r in rows], [r.message_id for r in rows], [r.to for r in rows]
 
 
-def others_due(owner_id: int) -> int:
+def others_due(owner_ids: list[int]) -> int:
     """Follow-ups of other users a worker could pick up during the run (a shared database)."""
     from sqlalchemy import func, or_, select
 
@@ -276,27 +281,29 @@ def others_due(owner_id: int) -> int:
     from webapp.followups.models import FollowUp
 
     count = db.session.scalar(select(func.count()).select_from(FollowUp).where(
-        FollowUp.owner_id != owner_id, FollowUp.status.in_(("queued", "sending")),
+        FollowUp.owner_id.not_in(owner_ids), FollowUp.status.in_(("queued", "sending")),
         or_(FollowUp.send_after.is_(None), FollowUp.send_after < utcnow() + timedelta(hours=1))))
     db.session.commit()
     return count
 
 
-def final_states(owner_id: int) -> tuple[Counter, int]:
+def final_states(owner_ids: list[int]) -> tuple[Counter, int]:
     from sqlalchemy import func, select
 
     from webapp.extensions import db
     from webapp.followups.models import FollowUp, Interaction
 
     states = Counter(dict(db.session.execute(select(FollowUp.status, func.count())
-                                             .where(FollowUp.owner_id == owner_id).group_by(FollowUp.status)).all()))
-    logged = db.session.scalar(select(func.count()).select_from(Interaction).where(Interaction.owner_id == owner_id))
+                                             .where(FollowUp.owner_id.in_(owner_ids))
+                                             .group_by(FollowUp.status)).all()))
+    logged = db.session.scalar(select(func.count()).select_from(Interaction)
+                               .where(Interaction.owner_id.in_(owner_ids)))
     db.session.commit()
     return states, logged
 
 
 def unseed(owner_id: int) -> None:
-    """Remove the seeded user from a database we were given; everything it owns cascades."""
+    """Remove a seeded user from a database we were given; everything it owns cascades."""
     from sqlalchemy import text
 
     from webapp.extensions import db
@@ -384,19 +391,19 @@ class Workers:
             proc.wait()
 
 
-def worker_run(args, env: dict, work: Path, sink: Sink, owner_id: int, message_ids: list[str],
+def worker_run(args, env: dict, work: Path, sink: Sink, owner_ids: list[int], message_ids: list[str],
                n_workers: int, tag: str) -> dict:
     """Workers idle in their polling loop; the messages become due at once; the clock runs until
     the sink has accepted them all. Then every Message-ID must have arrived exactly once."""
     n = len(message_ids)
-    hold(owner_id)
+    hold(owner_ids)
     sink.call("reset")
     workers = Workers(env, work, n_workers, args.poll, tag)
     try:
         workers.wait_ready()
         time.sleep(0.5)  # every worker in its polling loop
         cpu0, sink0 = workers.cpu_seconds(), sink.cpu_seconds()
-        release(owner_id)
+        release(owner_ids)
         start = time.monotonic()
         deadline = start + args.timeout
         while True:
@@ -413,7 +420,7 @@ def worker_run(args, env: dict, work: Path, sink: Sink, owner_id: int, message_i
         # the last 250 is in; give the workers a moment to write it, then check what happened
         settle = time.monotonic() + 10
         while True:
-            states, logged = final_states(owner_id)
+            states, logged = final_states(owner_ids)
             if states.get("sent") == n or time.monotonic() > settle:
                 break
             time.sleep(0.05)
@@ -507,16 +514,13 @@ def report(args, database: str, sequence: list[dict], raw_rates: list[float]) ->
     return passed
 
 
-def _interrupt(_signum, _frame):
-    raise KeyboardInterrupt
-
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
+    unwind_on_signals()  # unwind like Ctrl-C: stop gunicorn, drop the schema
     tmp = tempfile.TemporaryDirectory(prefix="ichigo-bench-outbox-")
-    sink = app = owner_id = None
+    sink = app = None
+    owner_ids: list[int] = []
     try:
         work = Path(tmp.name)
         sink = Sink()
@@ -544,14 +548,15 @@ def main(argv=None) -> int:
 
         app = create_app()
         app.app_context().push()
-        owner_id = create_owner()
-        seed(owner_id, args.messages)
-        hold(owner_id)
-        if others_due(owner_id):
+        for i in range(args.users):  # the messages shared out as evenly as they go
+            owner_ids.append(create_owner())
+            seed(owner_ids[-1], args.messages // args.users + (i < args.messages % args.users))
+        hold(owner_ids)
+        if others_due(owner_ids):
             print("the database holds other users' follow-ups that a worker would send during the run;"
                   " use an empty database", file=sys.stderr)
             return 2
-        mimes, message_ids, recipients = ours(owner_id)
+        mimes, message_ids, recipients = ours(owner_ids)
         if len(set(message_ids)) != len(message_ids) or not all(mimes):
             print("the seeded follow-ups lack MIME bytes or unique Message-IDs", file=sys.stderr)
             return 2
@@ -560,7 +565,7 @@ def main(argv=None) -> int:
         _progress(sequence[-1])
         for round_no in range(args.rounds):
             for n_workers in args.plan:
-                sequence.append(worker_run(args, env, work, sink, owner_id, message_ids, n_workers,
+                sequence.append(worker_run(args, env, work, sink, owner_ids, message_ids, n_workers,
                                            f"{round_no}-{n_workers}"))
                 _progress(sequence[-1])
             sequence.append(raw_run(sink, mimes, recipients))
@@ -585,7 +590,7 @@ def main(argv=None) -> int:
         if app is not None:
             from webapp.extensions import db
 
-            if args.database_url and owner_id is not None:
+            for owner_id in owner_ids if args.database_url else []:
                 try:
                     unseed(owner_id)
                 except Exception as exc:  # noqa: BLE001 - cleanup must not hide the result
