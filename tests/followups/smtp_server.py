@@ -76,6 +76,9 @@ class ScriptedHandler:
         self.hold_at: int | None = None  # hold the reply to the n-th accepted message …
         self.release = threading.Event()  # … until this is set
         self.held = threading.Event()
+        #: a test's own look at the world when a command arrives: "rcpt" (address) or "data"
+        #: (envelope, once the content is in); run in the server's thread before the reply
+        self.on: dict[str, object] = {}
 
     def hold_reply(self, nth: int) -> None:
         """Take in the n-th accepted message, then keep its 250 back until `release` is set."""
@@ -115,12 +118,16 @@ class ScriptedHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
             self.commands.append(f"RCPT {address}")
+        if "rcpt" in self.on:
+            self.on["rcpt"](address)
         step = await self._step("rcpt", server)
         if step is None or step.startswith("250"):
             envelope.rcpt_tos.append(address)
         return step or "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if "data" in self.on:
+            self.on["data"](envelope)
         with self.lock:
             self.commands.append("DATA")
             step = self.script["data"].popleft() if self.script["data"] else None

@@ -6,7 +6,7 @@ import email.utils
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 
 from tests.conftest import build_app, make_user
 from tests.followups.smtp_server import (DROP, Clock, Slow, SmtpSink, free_port, make_queued,  # noqa: F401
@@ -101,6 +101,55 @@ def test_one_connection_carries_a_whole_batch(app, owner, smtp_sink, clock):
     assert stats.sent == 5
     assert sorted(ids_of(smtp_sink.delivered)) == sorted(r.message_id for r in rows)
     assert {fresh(r.id).status for r in rows} == {"sent"}
+
+
+def test_each_message_is_stamped_before_its_data_and_the_one_before_it_is_recorded_sent(app, owner,
+                                                                                        smtp_sink, clock):
+    """The worker writes while the server answers (the last "sent" during the next MAIL, the
+    stamp during DATA), yet in the order a crash needs: when a message's content reaches the
+    server, its row says the data began, and every message before it is recorded as sent."""
+    rows = make_queued(owner, 4)
+    by_message_id = {r.message_id: r.id for r in rows}
+    engine = db.engine
+    seen = {}
+
+    def look(envelope):
+        message_id = email.message_from_bytes(envelope.original_content)["Message-ID"]
+        with engine.connect() as conn:
+            seen[message_id] = dict(conn.execute(
+                select(FollowUp.id, FollowUp.status + ":" + case((FollowUp.data_started_at.is_(None), "-"),
+                                                                 else_="stamped"))).all())
+
+    smtp_sink.on["data"] = look
+    assert worker_for(app, smtp_sink.url, clock).run_once().sent == 4
+
+    order = ids_of(smtp_sink.delivered)
+    assert sorted(order) == sorted(by_message_id)
+    for n, message_id in enumerate(order):
+        states = seen[message_id]
+        assert states[by_message_id[message_id]] == "sending:stamped"
+        assert [states[by_message_id[earlier]] for earlier in order[:n]] == ["sent:stamped"] * n
+    assert {fresh(r.id).status for r in rows} == {"sent"}
+
+
+def test_a_row_taken_over_before_its_data_gets_no_data_and_the_rest_go_on(app, owner, smtp_sink, clock):
+    first, second = make_queued(owner, 2)
+    engine, first_id, first_to = db.engine, first.id, first.to
+
+    def take_over(address):  # another worker takes the first row while we wait for RCPT's reply
+        if address == first_to:
+            with engine.begin() as conn:
+                conn.execute(update(FollowUp).where(FollowUp.id == first_id)
+                             .values(fence=FollowUp.fence + 1, lease_owner="worker-b"))
+
+    smtp_sink.on["rcpt"] = take_over
+    stats = worker_for(app, smtp_sink.url, clock).run_once()
+
+    assert (stats.lost, stats.sent) == (1, 1)
+    assert ids_of(smtp_sink.attempts) == [second.message_id]  # no content went out for the first
+    taken = fresh(first.id)
+    assert (taken.status, taken.lease_owner, taken.data_started_at) == ("sending", "worker-b", None)
+    assert fresh(second.id).status == "sent"
 
 
 # -- retries and failures -------------------------------------------------------------------
@@ -323,9 +372,11 @@ class RecordingTransport:
         self.sent: list[bytes] = []
         self.on_data = on_data
 
-    def send(self, sender, recipient, message, before_data):
+    def send(self, sender, recipient, message, before_data, meanwhile=None):
         from webapp.followups.transport import LeaseLost
 
+        if meanwhile is not None:
+            meanwhile()
         if not before_data():
             raise LeaseLost()
         if self.on_data:

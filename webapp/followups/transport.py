@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -50,8 +51,13 @@ def parse_mail_url(url: str, *, timeout: float = 30.0) -> MailConfig:
 
 
 class SmtpTransport:
-    """One connection reused across a batch; each message is MAIL, RCPT, then the caller's
-    `before_data` check (the fencing token), then DATA."""
+    """One connection reused across a batch; each message is MAIL, RCPT, DATA and the content.
+
+    The caller's database work is done while the server is busy answering, off the critical path:
+    `meanwhile` (the previous message's "sent" write) after MAIL is on its way, and `before_data`
+    (the stamp, and the fencing token's check) after the DATA command is on its way. No content
+    has gone out at that point: it follows only once `before_data` said yes and the server
+    answered 354, so "stamped before the data began" holds exactly as before."""
 
     def __init__(self, config: MailConfig):
         self.config = config
@@ -85,14 +91,30 @@ class SmtpTransport:
                                    f"MAIL_URL must be ASCII ({exc})") from exc
         return smtp
 
-    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool]) -> str:
-        """Send one message; returns the server's final reply. Raises the failures above."""
-        sender, recipient = _envelope_address(sender), _envelope_address(recipient)
-        if self.smtp is None:
-            self.smtp = self._connect()
+    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool],
+             meanwhile: Callable[[], None] | None = None) -> str:
+        """Send one message; returns the server's final reply. Raises the failures above.
+        `meanwhile` runs once in every case (also when the connection cannot be made)."""
+        try:
+            sender, recipient = _envelope_address(sender), _envelope_address(recipient)
+            if self.smtp is None:
+                self.smtp = self._connect()
+        except BaseException:
+            if meanwhile is not None:
+                meanwhile()
+            raise
         smtp = self.smtp
         try:
-            code, reply = smtp.mail(sender)
+            smtp.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}")
+        except OSError as exc:
+            self._drop()
+            if meanwhile is not None:
+                meanwhile()
+            raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
+        if meanwhile is not None:
+            self._while_waiting(meanwhile)
+        try:
+            code, reply = smtp.getreply()
             if code != 250:
                 self._reset()
                 raise _classify(code, reply)
@@ -100,20 +122,31 @@ class SmtpTransport:
             if code not in (250, 251):
                 self._reset()
                 raise _classify(code, reply)
+            smtp.putcmd("data")
         except smtplib.SMTPResponseException as exc:
             self._drop()
             raise _classify(exc.smtp_code, exc.smtp_error) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
-        if not before_data():
-            self._reset()
-            raise LeaseLost()
+        go_ahead = self._while_waiting(before_data)
         try:
-            code, reply = smtp.data(message)
-        except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was transferred
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:  # no content has gone out
+            self._drop()
+            raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
+        if not go_ahead:  # taken over: send nothing (after a 354 only hanging up aborts the data)
+            if code == 354:
+                self._drop()
+            else:
+                self._reset()
+            raise LeaseLost()
+        if code != 354:  # DATA itself refused: nothing was transferred
             self._reset()
-            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+            raise _classify(code, reply)
+        try:
+            smtp.send(_dot_stuffed(message))
+            code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise UncertainDelivery(f"The connection broke while sending the message: {exc}") from exc
@@ -121,6 +154,15 @@ class SmtpTransport:
             self._reset()
             raise _classify(code, reply)
         return f"{code} {_text(reply)}"
+
+    def _while_waiting(self, work: Callable):
+        """The caller's work while a command is on its way; if it fails, the half-done exchange is
+        abandoned (the connection closed) and its error goes up."""
+        try:
+            return work()
+        except BaseException:
+            self._drop()
+            raise
 
     def _reset(self) -> None:
         try:
@@ -151,7 +193,10 @@ class MaildirTransport:
         Path(config.path).mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(config.path, create=True)
 
-    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool]) -> str:
+    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool],
+             meanwhile: Callable[[], None] | None = None) -> str:
+        if meanwhile is not None:
+            meanwhile()
         if not before_data():
             raise LeaseLost()
         try:
@@ -183,6 +228,17 @@ def _envelope_address(address: str) -> str:
         return f"{local}{at}{domain.encode('idna').decode('ascii')}"
     except UnicodeError as exc:
         raise PermanentFailure(f"The address {address} has a domain that cannot be encoded: {exc}") from exc
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """The content as DATA carries it (RFC 5321 4.5.2): CRLF line ends (the MIME is built with
+    them), a leading dot doubled, then the lone dot that ends it. As smtplib's data() does."""
+    if not message.endswith(b"\r\n"):
+        message += b"\r\n"
+    return _LEADING_DOT.sub(b"..", message) + b".\r\n"
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:

@@ -6,6 +6,10 @@ row's fencing token; every later write carries it, so a worker whose lease was t
 changes nothing. Just before the message data goes out the row is stamped `data_started_at`: a
 worker that dies before the stamp has its row reclaimed and sent again; one that dies after it
 leaves the row `unknown` ("may have been sent"), which is never resent automatically.
+
+The worker's own writes wait for no reply: a message's "sent" is written while the server answers
+the next message's MAIL, and the stamp while it answers DATA (before any content goes out), so a
+crash leaves exactly what it always did, the message in flight "unknown" and every earlier one sent.
 """
 from __future__ import annotations
 
@@ -79,13 +83,14 @@ def backoff(attempts: int, *, base: float = 60.0, cap: float = 3600.0) -> timede
 class _BatchWrites:
     """A batch's writes to its rows, each committed at once, on one connection of its own.
 
-    The two made for every message, the stamp just before DATA and "sent" plus the logged touch
-    right after the server's 250, are plain DB-API calls: through SQLAlchemy each cost about four
+    The two made for every message, the stamp before its content goes out and "sent" plus the
+    logged touch once the server said 250, are plain DB-API calls: through SQLAlchemy each cost about four
     times the database's own work, and with the mail server on loopback that was most of what the
     worker added per message (bench/outbox.py). Their SQL is fixed below; dates go through the
     column type's own bind processor, so they are stored exactly as the ORM stores them. Every
     other write is an ordinary fenced UPDATE through SQLAlchemy. Nothing is left open between
-    writes, so no lock is held while the mail server is talking."""
+    writes, so no lock is held while the mail server is talking; and the two are made while the
+    server is busy with a command (SmtpTransport.send), so the sender does not wait for them."""
 
     STAMP = (f"UPDATE {FollowUp.__tablename__} SET data_started_at = :at, lease_expires_at = :lease, "
              "updated_at = :at WHERE id = :id AND fence = :fence AND status = 'sending'")
@@ -100,6 +105,7 @@ class _BatchWrites:
              f"AND ({CHANNEL_COLUMNS['email']} IS NULL OR {CHANNEL_COLUMNS['email']} < :at)")
 
     def __init__(self, engine: Engine):
+        self.pending: tuple[Claimed, datetime, str] | None = None
         self.conn = engine.connect()
         self.dbapi = self.conn.connection.dbapi_connection
         self.sqlite = self.conn.dialect.name == "sqlite"
@@ -162,6 +168,23 @@ class _BatchWrites:
         finally:
             cursor.close()
         return ok
+
+    def sent_later(self, item: Claimed, at: datetime, reply: str) -> None:
+        """Note a 250; `flush` writes it. The worker flushes while the server answers the next
+        MAIL, and always before the next stamp and at the end of the batch: the order of commits
+        stays sent(n), stamp(n + 1). A crash before the flush leaves the row stamped: "unknown",
+        never resent, as a crash just after the 250 always did."""
+        if self.pending is not None:
+            raise RuntimeError("the previous message's sent write was not flushed")
+        self.pending = (item, at, reply)
+
+    def flush(self) -> int:
+        """Write the noted 250, if any; 1 if the row was ours and is now sent, else 0."""
+        if self.pending is None:
+            return 0
+        item, at, reply = self.pending
+        self.pending = None
+        return int(self.sent(item, at, reply))
 
     def close(self) -> None:
         self.conn.close()
@@ -310,7 +333,10 @@ class Worker:
             for item in items:
                 self._send_one(writes, transport, item, caps[item.owner_id], stats)
         finally:
-            writes.close()
+            try:
+                stats.sent += writes.flush()
+            finally:
+                writes.close()
 
     def _send_one(self, writes: _BatchWrites, transport, item: Claimed, caps: list, stats: Stats) -> None:
         now = self.clock()
@@ -325,8 +351,11 @@ class Worker:
             stamp = self.clock()
             return writes.stamp(item, stamp, stamp + self.lease)
 
+        def meanwhile() -> None:  # the previous message's "sent", while the server answers MAIL
+            stats.sent += writes.flush()
+
         try:
-            reply = transport.send(self.sender, item.to, item.mime, before_data)
+            reply = transport.send(self.sender, item.to, item.mime, before_data, meanwhile)
         except LeaseLost:
             stats.lost += 1
             return
@@ -350,13 +379,14 @@ class Worker:
                           last_error=f"{UNKNOWN_NOTE} ({exc})")
             stats.unknown += 1
             return
+        finally:
+            meanwhile()  # in case the transport did not get to it
         sent_at = self.clock()
-        if writes.sent(item, sent_at, reply):  # right after the 250, before anything else
-            stats.sent += 1
-            caps[0] += 1
-            caps[2] += 1
-            caps[1] = caps[1] or sent_at
-            caps[3] = caps[3] or sent_at
+        writes.sent_later(item, sent_at, reply)  # written while the server answers the next MAIL
+        caps[0] += 1
+        caps[2] += 1
+        caps[1] = caps[1] or sent_at
+        caps[3] = caps[3] or sent_at
 
     # -- loops ------------------------------------------------------------------------------
     def run_once(self) -> Stats:
