@@ -1,7 +1,14 @@
-"""Per-backend engine settings: SQLite gets WAL, a busy timeout and enforced foreign keys."""
+"""Per-backend engine settings: SQLite gets WAL, a busy timeout and enforced foreign keys; a
+long-running writer can move its WAL checkpoints to a thread of their own."""
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
+
 from sqlalchemy import event
+
+log = logging.getLogger(__name__)
 
 
 def configure_engine(app) -> None:
@@ -39,3 +46,59 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.commit()  # end the read-only transaction the request began (auth look-up)
     db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+class WalCheckpoints:
+    """SQLite in WAL mode: copy the log back into the database file from a thread of its own.
+
+    Left to itself, SQLite does that copy (with its fsyncs) inside whichever commit takes the log
+    past 1,000 pages: every few dozen messages one stalled the sender. SQLite's WAL notes suggest
+    the cure for a busy writer, checkpoints run by a separate thread. While this runs, the
+    process's own connections leave checkpoints to it (theirs start only at `safety_net` pages,
+    should the thread fall behind), and the thread runs a passive checkpoint every `every`
+    seconds: one with nothing to copy costs next to nothing, and fewer, larger checkpoints write
+    each hot page (the same index and table pages, message after message) once instead of many
+    times. A passive checkpoint waits for no reader or writer, and the sqlite3 module lets go of
+    the GIL while it runs. Other processes (the web app) keep SQLite's default. A no-op for other
+    databases and for an in-memory SQLite."""
+
+    def __init__(self, engine, *, every: float = 0.5, safety_net: int = 20_000):
+        self.engine = engine
+        self.path = engine.url.database if engine.dialect.name == "sqlite" else None
+        if self.path in (None, "", ":memory:") or self.path.startswith("file:"):
+            self.path = None
+        self.every, self.safety_net = every, safety_net
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.copied = 0  # pages copied back so far
+
+    def _leave_it_to_us(self, dbapi_connection, _record) -> None:
+        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={int(self.safety_net)}")
+
+    def __enter__(self) -> "WalCheckpoints":
+        if self.path is not None:
+            event.listen(self.engine, "connect", self._leave_it_to_us)
+            self.engine.dispose()  # connections made before this get the setting too
+            self.thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.thread is not None:
+            self.stopping.set()
+            self.thread.join()
+            event.remove(self.engine, "connect", self._leave_it_to_us)
+            self.engine.dispose()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout=10000")
+            while not self.stopping.wait(self.every):
+                try:
+                    busy, logged, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.copied += max(copied, 0)
+                except sqlite3.Error as exc:  # the connections' own checkpoints still bound the log
+                    log.warning("background WAL checkpoint failed: %s", exc)
+        finally:
+            conn.close()

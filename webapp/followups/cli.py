@@ -15,10 +15,17 @@ bp = Blueprint("followups_cli", __name__, cli_group="followups")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the queue.")
 def worker(once: bool, poll: float) -> None:
     """Send queued follow-ups through MAIL_URL (SMTP or the local Maildir)."""
+    from webapp.db_setup import WalCheckpoints
+    from webapp.extensions import db
     from webapp.followups.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     sender = Worker(current_app.config)
+    with WalCheckpoints(db.engine):  # SQLite: its checkpoints off the sending path
+        _work(sender, once, poll)
+
+
+def _work(sender, once: bool, poll: float) -> None:
     if once:
         stats = sender.run_once()
         click.echo(f"sent {stats.sent}, retrying {stats.retried}, failed {stats.failed}, "
