@@ -93,6 +93,8 @@ def test_queued_follow_up_goes_out_as_composed_and_is_logged(app, owner, smtp_si
     [touch] = db.session.scalars(select(Interaction).where(Interaction.follow_up_id == row.id)).all()
     assert (touch.kind, touch.contact_id, touch.owner_id) == ("email", contact.id, owner.id)
     assert touch.occurred_at == clock.now and touch.note.startswith("250")
+    db.session.expire_all()
+    assert db.session.get(Contact, contact.id).last_email_at == clock.now  # the email rhythm restarts
 
 
 def test_one_connection_carries_a_whole_batch(app, owner, smtp_sink, clock):

@@ -104,17 +104,27 @@ class _BatchWrites:
     TOUCH = (f"UPDATE contacts SET {CHANNEL_COLUMNS['email']} = :at WHERE id = :contact_id "
              f"AND ({CHANNEL_COLUMNS['email']} IS NULL OR {CHANNEL_COLUMNS['email']} < :at)")
 
+    #: PostgreSQL: the three in one statement (data-modifying WITH), sent in one round trip
+    SENT_LOGGED = (f"WITH s AS ({SENT} RETURNING id, owner_id, contact_id), "
+                   f"l AS (INSERT INTO {Interaction.__tablename__} "
+                   "(owner_id, contact_id, kind, occurred_at, note, follow_up_id, created_at) "
+                   "SELECT owner_id, contact_id, 'email', :at, :note, id, :at FROM s WHERE contact_id IS NOT NULL), "
+                   f"t AS (UPDATE contacts SET {CHANNEL_COLUMNS['email']} = :at "
+                   "WHERE id = (SELECT contact_id FROM s) "
+                   f"AND ({CHANNEL_COLUMNS['email']} IS NULL OR {CHANNEL_COLUMNS['email']} < :at)) "
+                   "SELECT count(*) FROM s")
+
     def __init__(self, engine: Engine):
         self.pending: tuple[Claimed, datetime, str] | None = None
         self.conn = engine.connect()
-        self.dbapi = self.conn.connection.dbapi_connection
         self.sqlite = self.conn.dialect.name == "sqlite"
         if self.sqlite:  # sqlite3 takes :name; the connection runs in autocommit mode (db_setup)
             self.sql = {"stamp": self.STAMP, "sent": self.SENT, "log": self.LOG, "touch": self.TOUCH}
-        else:  # psycopg takes %(name)s
+        else:  # psycopg takes %(name)s; each statement commits by itself unless told otherwise
+            self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
             self.sql = {key: re.sub(r":(\w+)", r"%(\1)s", sql)
-                        for key, sql in (("stamp", self.STAMP), ("sent", self.SENT), ("log", self.LOG),
-                                         ("touch", self.TOUCH))}
+                        for key, sql in (("stamp", self.STAMP), ("sent", self.SENT_LOGGED))}
+        self.dbapi = self.conn.connection.dbapi_connection
         self.to_db = UTCDateTime().bind_processor(self.conn.dialect) or (lambda value: value)
 
     def fenced(self, item: Claimed, **values) -> bool:
@@ -128,10 +138,27 @@ class _BatchWrites:
         params = {"at": self.to_db(at), "lease": self.to_db(lease_until), "id": item.id, "fence": item.fence}
         cursor = self.dbapi.cursor()
         try:
-            cursor.execute(self.sql["stamp"], params)  # SQLite: a transaction of its own
+            cursor.execute(self.sql["stamp"], params)  # a transaction of its own, in one round trip
+            return cursor.rowcount == 1
+        finally:
+            cursor.close()
+
+    def sent(self, item: Claimed, at: datetime, reply: str) -> bool:
+        """The row is sent and the touch logged, in one transaction (unless the row was taken over
+        meanwhile: then nothing is written)."""
+        params = {"at": self.to_db(at), "id": item.id, "fence": item.fence, "attempts": item.attempts + 1,
+                  "owner_id": item.owner_id, "contact_id": item.contact_id, "note": reply[:200]}
+        if not self.sqlite:
+            return self._sent_postgresql(params)
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute("BEGIN")
+            cursor.execute(self.sql["sent"], params)
             ok = cursor.rowcount == 1
-            if not self.sqlite:
-                self.dbapi.commit()
+            if ok and item.contact_id is not None:  # a touch on the contact (a digest has none)
+                cursor.execute(self.sql["log"], params)
+                cursor.execute(self.sql["touch"], params)
+            cursor.execute("COMMIT")
         except BaseException:
             self.dbapi.rollback()
             raise
@@ -139,35 +166,24 @@ class _BatchWrites:
             cursor.close()
         return ok
 
-    def sent(self, item: Claimed, at: datetime, reply: str) -> bool:
-        """The row is sent and the touch logged, in one transaction (unless the row was taken over
-        meanwhile: then nothing is written)."""
-        params = {"at": self.to_db(at), "id": item.id, "fence": item.fence, "attempts": item.attempts + 1,
-                  "owner_id": item.owner_id, "contact_id": item.contact_id, "note": reply[:200]}
-        cursor = self.dbapi.cursor()
+    def _sent_postgresql(self, params: dict) -> bool:
+        """One statement, and its transaction, in one round trip (a psycopg pipeline). It need not
+        wait for its own WAL flush: lost in a database crash, the row would stay stamped, i.e.
+        "unknown", never resent; and the next stamp's synchronous commit flushes it anyway."""
+        cursor, counted = self.dbapi.cursor(), self.dbapi.cursor()
         try:
-            if self.sqlite:
+            with self.dbapi.pipeline():  # plain BEGIN/COMMIT: transaction() would add round trips
                 cursor.execute("BEGIN")
-            else:
-                # Need not wait for its own WAL flush: lost in a database crash, the row would stay
-                # stamped, i.e. "unknown", never resent; and the next stamp's synchronous commit,
-                # before the next DATA, flushes this one with it.
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(self.sql["sent"], params)
-            ok = cursor.rowcount == 1
-            if ok and item.contact_id is not None:  # a touch on the contact (a digest has none)
-                cursor.execute(self.sql["log"], params)
-                cursor.execute(self.sql["touch"], params)
-            if self.sqlite:
+                counted.execute(self.sql["sent"], params)
                 cursor.execute("COMMIT")
-            else:
-                self.dbapi.commit()
+            return counted.fetchone()[0] == 1
         except BaseException:
-            self.dbapi.rollback()
+            self.dbapi.rollback()  # a failed statement leaves the transaction open and aborted
             raise
         finally:
             cursor.close()
-        return ok
+            counted.close()
 
     def sent_later(self, item: Claimed, at: datetime, reply: str) -> None:
         """Note a 250; `flush` writes it. The worker flushes while the server answers the next
