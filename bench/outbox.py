@@ -381,7 +381,7 @@ class Workers:
                          for log in self.logs)
 
     def stop(self) -> None:
-        """SIGTERM (each finishes its pass and logs it), then SIGKILL to any group that lingers."""
+        """SIGTERM (each finishes its batch and logs its pass), then SIGKILL to any group that lingers."""
         for proc in self.procs:
             if proc.poll() is None:
                 proc.terminate()

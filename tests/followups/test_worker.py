@@ -154,6 +154,24 @@ def test_a_row_taken_over_before_its_data_gets_no_data_and_the_rest_go_on(app, o
     assert fresh(second.id).status == "sent"
 
 
+def test_a_stop_request_ends_the_pass_after_the_batch_in_hand(app, owner, smtp_sink, clock):
+    rows = make_queued(owner, 5)
+    worker = worker_for(app, smtp_sink.url, clock, FOLLOWUP_BATCH_SIZE=2)
+    batches = []
+    real_claim = worker.claim
+
+    def claim():
+        batches.append(real_claim())
+        return batches[-1]
+
+    worker.claim = claim
+    stats = worker.run_once(should_stop=lambda: len(batches) == 1)  # SIGTERM during the first batch
+
+    assert (stats.claimed, stats.sent) == (2, 2)
+    assert [fresh(r.id).status for r in rows] == ["sent"] * 2 + ["queued"] * 3  # the rest never claimed
+    assert worker.run_once().sent == 3  # the next pass (or worker) sends them
+
+
 # -- retries and failures -------------------------------------------------------------------
 def test_451_is_retried_after_the_backoff_with_the_same_message_id(app, owner, smtp_sink, clock):
     [row] = make_queued(owner, 1)

@@ -188,7 +188,7 @@ def _race(app, sink, tmp_path, n_workers: int, **env) -> tuple[Counter, Counter,
         db.session.execute(update(FollowUp).values(send_after=utcnow() - timedelta(seconds=1)))
         db.session.commit()
         counts = wait_until_drained(workers, 500, timeout=60)
-    # stopped (SIGTERM: each finishes its pass and logs it), so the logs are complete
+    # stopped (SIGTERM: each finishes its batch and logs its pass), so the logs are complete
     return counts, Counter(r.message_id for r in sink.attempts), workers.sent_per_worker()
 
 

@@ -405,12 +405,13 @@ class Worker:
         caps[3] = caps[3] or sent_at
 
     # -- loops ------------------------------------------------------------------------------
-    def run_once(self) -> Stats:
-        """Send everything due now, batch after batch, then return."""
+    def run_once(self, should_stop=lambda: False) -> Stats:
+        """Send everything due now, batch after batch, then return; asked to stop, return once the
+        batch in hand is done (the rest stays queued, unclaimed, for the next worker)."""
         stats = Stats()
         transport = None
         try:
-            while True:
+            while not should_stop():
                 items = self.claim()
                 if not items:
                     return stats
@@ -419,6 +420,7 @@ class Worker:
                     transport = self._transport or open_transport(
                         self.config["MAIL_URL"], timeout=float(self.config.get("MAIL_TIMEOUT", 30)))
                 self.send_batch(transport, items, stats)
+            return stats
         finally:
             if transport is not None and self._transport is None:
                 transport.close()
@@ -426,7 +428,7 @@ class Worker:
     def run_forever(self, *, poll_seconds: float = 5.0, should_stop=lambda: False) -> None:
         while not should_stop():
             try:
-                stats = self.run_once()
+                stats = self.run_once(should_stop)
                 if stats.claimed:
                     log.info("follow-ups: %s", stats)
             except Exception:  # the database or mail server may be down; keep the worker alive
