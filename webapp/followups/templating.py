@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 #: the only variables a template can use (documented on the template page and in the README)
@@ -124,14 +125,21 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
+@lru_cache(maxsize=256)
+def _compiled(part: str, source: str) -> Template:
+    """Parse, vet and compile one part. Cached: drafting for an event renders the same template for
+    every contact met there, and compiling is most of the cost (a failure is not cached)."""
+    tree = _env.parse(source)
+    for node in tree.find_all(REFUSED_NODES):
+        raise TemplateProblem(part, node.lineno, f"{{% {type(node).__name__.lower()} %}} is not available "
+                                                 "in follow-up templates")
+    return _env.from_string(tree)
+
+
 def _render_part(part: str, source: str, values: dict) -> str:
     """Compile and render one part; any failure becomes a TemplateProblem with its line and reason."""
     try:
-        tree = _env.parse(source)
-        for node in tree.find_all(REFUSED_NODES):
-            raise TemplateProblem(part, node.lineno, f"{{% {type(node).__name__.lower()} %}} is not available "
-                                                     "in follow-up templates")
-        out = _env.from_string(tree).render(**values)
+        out = _compiled(part, source).render(**values)
     except TemplateProblem:
         raise
     except TemplateSyntaxError as exc:
