@@ -218,22 +218,29 @@ def wrk_path() -> str | None:
     return shutil.which("wrk")
 
 
-def run_wrk(url: str, duration: float, connections: int, threads: int) -> dict:
-    """One bounded wrk run (with --latency) against a loopback URL."""
+def wrk_json(url: str, script: str, duration: float, connections: int, threads: int) -> tuple[dict, str]:
+    """One bounded wrk run (with --latency) against a loopback URL, driven by a Lua script that
+    prints its summary as a `WRKJSON {...}` line: (that summary, wrk's whole output). The script
+    is written readable by us alone (it may hold a token) and removed afterwards."""
     assert url.startswith(f"http://{LOOPBACK}:"), "benchmarks only target loopback"
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(WRK_LUA)
-        script = fh.name
+    fd, path = tempfile.mkstemp(suffix=".lua", prefix="ichigo-wrk-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(script)
     try:
         cmd = [wrk_path() or "wrk", "-t", str(threads), "-c", str(connections),
-               "-d", f"{max(1, round(duration))}s", "--timeout", "10s", "--latency", "-s", script, url]
+               "-d", f"{max(1, round(duration))}s", "--timeout", "10s", "--latency", "-s", path, url]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     finally:
-        os.unlink(script)
+        os.unlink(path)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")
-    raw = json.loads(line[len("WRKJSON "):])
+    return json.loads(line[len("WRKJSON "):]), out.stdout
+
+
+def run_wrk(url: str, duration: float, connections: int, threads: int) -> dict:
+    """One bounded wrk run of plain GETs: throughput, p50/p99 and errors."""
+    raw, _ = wrk_json(url, WRK_LUA, duration, connections, threads)
     seconds = raw["duration_us"] / 1e6
     if not raw["requests"]:
         raise RuntimeError(f"no request to {url} succeeded")

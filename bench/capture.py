@@ -38,7 +38,6 @@ import random
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -56,7 +55,7 @@ sys.dont_write_bytecode = True  # leave no __pycache__ behind in bench/
 
 from bench._common import (  # noqa: E402
     LOOPBACK, PG_DEFAULT, Gunicorn, ThrowawayDatabase, format_table, free_port, migrate, percentile,
-    unwind_on_signals, wrk_path,
+    unwind_on_signals, wrk_json, wrk_path,
 )
 
 CAPTURE_PATH = "/api/v1/captures"
@@ -172,23 +171,10 @@ end
 
 
 def run_wrk(url: str, token: str, duration: float, connections: int, threads: int) -> dict:
-    assert url.startswith(f"http://{LOOPBACK}:"), "benchmarks only target loopback"
     script = (WRK_LUA.replace("__TOKEN__", token).replace("__SEED__", str(secrets.randbits(40)))
               .replace("__NAMES__", ", ".join(json.dumps(n, ensure_ascii=False) for n in capture_names())))
-    fd, path = tempfile.mkstemp(suffix=".lua", prefix="ichigo-capture-")  # 0600: it holds the token
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(script)
-    try:
-        cmd = [wrk_path() or "wrk", "-t", str(max(1, min(threads, connections))), "-c", str(connections),
-               "-d", f"{max(1, round(duration))}s", "--timeout", "10s", "--latency", "-s", path, url]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
-    finally:
-        os.unlink(path)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
-    if out.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr or out.stdout}")
-    raw = json.loads(line[len("WRKJSON "):])
-    bad = next((ln[len("WRKBAD "):] for ln in out.stdout.splitlines() if ln.startswith("WRKBAD ")), "")
+    raw, output = wrk_json(url, script, duration, connections, max(1, min(threads, connections)))
+    bad = next((ln[len("WRKBAD "):] for ln in output.splitlines() if ln.startswith("WRKBAD ")), "")
     seconds = raw["duration_us"] / 1e6
     errors = int(raw["connect"] + raw["read"] + raw["write"] + raw["timeout"])
     return {
