@@ -279,8 +279,6 @@ def test_matches_my_offers_to_their_needs(owner, clock):
 
 
 def test_a_follow_up_sent_by_the_queue_resets_the_email_rhythm(app, owner, clock):
-    import mailbox
-
     from webapp.followups.services import mark_sent_by_hand, update_followup
     from webapp.followups.worker import Worker
     from webapp.relationships.checkin import draft_checkin
@@ -291,7 +289,6 @@ def test_a_follow_up_sent_by_the_queue_resets_the_email_rhythm(app, owner, clock
     assert touches(owner) == {(hanako, "touch"), (hanako, "email"), (taro, "touch"), (taro, "email")}
     draft = draft_checkin(owner, hanako, card_url="https://ichigo.test/c/x")
     update_followup(owner, draft.id, {"status": "queued", "send_after": T0 + days(91)})
-    mailbox.Maildir(app.config["MAIL_URL"].removeprefix("maildir:"), create=True)
     assert Worker(app.config).run_once().sent == 1
     assert touches(owner) == {(hanako, "touch"), (taro, "touch"), (taro, "email")}
     by_hand = draft_checkin(owner, taro, card_url="https://ichigo.test/c/x")

@@ -190,8 +190,11 @@ class MaildirTransport:
     """The embedded default: each message becomes a file in a local Maildir (atomic rename)."""
 
     def __init__(self, config: MailConfig):
-        Path(config.path).mkdir(parents=True, exist_ok=True)
-        self.box = mailbox.Maildir(config.path, create=True)
+        # mailbox.Maildir(create=True) makes tmp/new/cur only for a path that does not exist yet: a
+        # folder made any other way (by hand, or an earlier mkdir) would fail every message
+        for folder in ("tmp", "new", "cur"):
+            (Path(config.path) / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(config.path, create=False)
 
     def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool],
              meanwhile: Callable[[], None] | None = None) -> str:
