@@ -2,11 +2,16 @@
 long-running writer can move its WAL checkpoints to a thread of their own."""
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
+import re
 import sqlite3
 import threading
+from typing import Callable, ParamSpec, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,28 @@ def configure_engine(app) -> None:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            immediate = conn.get_execution_options().get("sqlite_immediate")
+            immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            conn.info["began_as_writer"] = immediate
+
+        if app.config.get("SQLITE_WRITER_CHECK"):
+            event.listen(engine, "before_cursor_execute", _refuse_write_in_reader)
+
+
+#: statements that write rows; DDL (tests' create_all, migrations) is not a unit of work
+_WRITE = re.compile(r"^\s*(WITH\b.*?\b)?(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE | re.DOTALL)
+
+
+class WriteOutsideUnitOfWork(RuntimeError):
+    """A row was written in a transaction begun as a reader (SQLITE_WRITER_CHECK, on in tests)."""
+
+
+def _refuse_write_in_reader(conn, cursor, statement, parameters, context, executemany):
+    """On SQLite a transaction begun as a reader that then writes fails with "database is locked"
+    as soon as another connection committed in between; the suite turns every such write into an
+    error, so a write path that skips `unit_of_work` is found by any test that takes it."""
+    if conn.in_transaction() and not conn.info.get("began_as_writer") and _WRITE.match(statement):
+        raise WriteOutsideUnitOfWork(f"a write outside unit_of_work: {statement[:80]!r}")
 
 
 def begin_write() -> None:
@@ -46,6 +71,48 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.commit()  # end the read-only transaction the request began (auth look-up)
     db.session.connection(execution_options={"sqlite_immediate": True})
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_in_unit = contextvars.ContextVar("in_unit_of_work", default=False)
+
+
+def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0):
+    """Make a service function one unit of work: begin as a writer (`begin_write`), run it, commit
+    once; roll back on any error. With ``retries``, an IntegrityError (a unique-key race with
+    another request) rolls back and runs the function again on fresh data, up to that many times.
+
+    A unit of work called from inside another is part of it (no commit of its own), so services
+    compose. Use as ``@unit_of_work`` or ``@unit_of_work(retries=2)``."""
+    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            from webapp.extensions import db
+
+            if _in_unit.get():
+                return fn(*args, **kwargs)
+            for attempt in range(retries + 1):
+                begin_write()
+                token = _in_unit.set(True)
+                try:
+                    result = fn(*args, **kwargs)
+                    db.session.commit()
+                    return result
+                except IntegrityError:
+                    db.session.rollback()
+                    if attempt == retries:
+                        raise
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                finally:
+                    _in_unit.reset(token)
+            raise AssertionError("unreachable")
+
+        return run
+
+    return decorate(fn) if fn is not None else decorate
 
 
 class WalCheckpoints:
