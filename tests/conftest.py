@@ -77,6 +77,8 @@ def build_app(backend: str, tmp_path, **overrides):
         "MAIL_URL": f"maildir:{tmp_path / 'maildir'}",
         "SERVER_NAME": None,
         "PASSWORD_HASH_FAST": True,
+        # a write after a read in a transaction begun as a reader is an error (webapp/db_setup.py)
+        "SQLITE_WRITER_CHECK": True,
     }
     config.update(overrides)
     app = create_app(config)

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from typing import Callable, ParamSpec, TypeVar
 
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
@@ -40,6 +41,7 @@ def configure_engine(app) -> None:
             immediate = bool(conn.get_execution_options().get("sqlite_immediate"))
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
             conn.info["began_as_writer"] = immediate
+            conn.info["has_read"] = False
 
         if app.config.get("SQLITE_WRITER_CHECK"):
             event.listen(engine, "before_cursor_execute", _refuse_write_in_reader)
@@ -54,11 +56,20 @@ class WriteOutsideUnitOfWork(RuntimeError):
 
 
 def _refuse_write_in_reader(conn, cursor, statement, parameters, context, executemany):
-    """On SQLite a transaction begun as a reader that then writes fails with "database is locked"
-    as soon as another connection committed in between; the suite turns every such write into an
-    error, so a write path that skips `unit_of_work` is found by any test that takes it."""
-    if conn.in_transaction() and not conn.info.get("began_as_writer") and _WRITE.match(statement):
-        raise WriteOutsideUnitOfWork(f"a write outside unit_of_work: {statement[:80]!r}")
+    """On SQLite a transaction begun as a reader that has read and then writes fails with "database
+    is locked" as soon as another connection committed in between (its snapshot is stale; the busy
+    timeout does not help). The suite turns every such write into an error, so a write path that
+    skips `unit_of_work` is found by any test that takes it. (A transaction whose first statement
+    writes is safe: SQLite takes the write lock first, waiting for it.)"""
+    info = conn.info
+    if not conn.in_transaction() or info.get("began_as_writer") or not has_request_context():
+        return  # (outside requests: the tests' own set-up writes, the CLI and the worker's own claims)
+    if not _WRITE.match(statement):
+        info["has_read"] = True
+    elif info.get("has_read"):
+        raise WriteOutsideUnitOfWork(f"a read, then a write outside unit_of_work: {statement[:80]!r}")
+    else:
+        info["began_as_writer"] = True  # it holds the write lock from here on
 
 
 def begin_write() -> None:
@@ -78,10 +89,12 @@ T = TypeVar("T")
 _in_unit = contextvars.ContextVar("in_unit_of_work", default=False)
 
 
-def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0):
+def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0,
+                 conflict: Callable[[], Exception] | None = None):
     """Make a service function one unit of work: begin as a writer (`begin_write`), run it, commit
     once; roll back on any error. With ``retries``, an IntegrityError (a unique-key race with
-    another request) rolls back and runs the function again on fresh data, up to that many times.
+    another request) rolls back and runs the function again on fresh data, up to that many times;
+    then ``conflict()`` is raised in its place when given (a 409 that says what clashed).
 
     A unit of work called from inside another is part of it (no commit of its own), so services
     compose. Use as ``@unit_of_work`` or ``@unit_of_work(retries=2)``."""
@@ -99,9 +112,11 @@ def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0):
                     result = fn(*args, **kwargs)
                     db.session.commit()
                     return result
-                except IntegrityError:
+                except IntegrityError as exc:
                     db.session.rollback()
                     if attempt == retries:
+                        if conflict is not None:
+                            raise conflict() from exc
                         raise
                 except BaseException:
                     db.session.rollback()

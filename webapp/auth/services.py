@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, Unauthorized
 from webapp.extensions import db
 from webapp.i18n import N_
@@ -42,6 +42,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 
 
+@unit_of_work(retries=1)  # two sign-ups with one address at once: the second finds the first
 def create_user(email: str, password: str, name: str, *, locale: str | None = None,
                 timezone: str | None = None) -> User:
     """Create an account and its (empty, private) profile; 409 when the email is taken."""
@@ -55,7 +56,6 @@ def create_user(email: str, password: str, name: str, *, locale: str | None = No
     db.session.add(user)
     db.session.flush()
     create_profile_for(user)
-    db.session.commit()
     return user
 
 
@@ -70,17 +70,22 @@ def authenticate(email: str, password: str) -> User:
     if user is None:
         raise Unauthorized("Email or password is not right.", code="invalid_credentials")
     if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-        db.session.commit()
+        _rehash(user.id, hasher.hash(password))
     return user
 
 
+@unit_of_work
+def _rehash(user_id: int, password_hash: str) -> None:
+    """Store a hash made with today's parameters (the password was just verified)."""
+    db.session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+@unit_of_work
 def create_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     """Make a Bearer token; the plain token is returned once and only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:12])
     db.session.add(row)
-    db.session.commit()
     return token, row
 
 
@@ -91,21 +96,21 @@ def list_tokens(user: User) -> list[ApiToken]:
     ))
 
 
+@unit_of_work
 def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens; another user's token is not found."""
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound("No such token.")
     row.revoked_at = utcnow()
-    db.session.commit()
 
 
 def find_user_by_token(token: str, *, now: datetime | None = None) -> User | None:
     """The user a live token belongs to, or None; notes the use at most once an hour.
 
-    One query reads the token and its user. The note is a write of its own, begun as a writer
-    (`begin_write`): on SQLite a read transaction that turns into a write fails at once when
-    another request wrote meanwhile, so two first uses of a token at the same moment were a 500.
+    One query reads the token and its user. The note is a unit of work of its own, begun as a
+    writer: on SQLite a read transaction that turns into a write fails at once when another request
+    wrote meanwhile, so two first uses of a token at the same moment were a 500.
     """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
@@ -117,16 +122,19 @@ def find_user_by_token(token: str, *, now: datetime | None = None) -> User | Non
     user, token_id, last_used_at = found
     now = now or utcnow()
     if last_used_at is None or now - last_used_at > timedelta(hours=1):
-        begin_write()
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        db.session.commit()
+        _note_use(token_id, now)
     return user
 
 
+@unit_of_work
+def _note_use(token_id: int, now: datetime) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
+@unit_of_work
 def update_settings(user: User, data: dict) -> User:
     """Change the account's name, interface language or time zone."""
     for key in ("name", "locale", "timezone"):
         if key in data:
             setattr(user, key, data[key])
-    db.session.commit()
     return user

@@ -8,14 +8,13 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, func, literal_column, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ScalarSelect
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.contacts.normalize import fold, normalise_card_url, search_key
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, ValidationFailed
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -191,31 +190,19 @@ def capture_contact(owner: User, data: dict, *, raw: dict, now: datetime | None 
 
     The device's ``client_id`` makes it idempotent: a replay with the same body returns the
     first result (``created`` false); the same id with another body is a 409. Concurrent replays
-    race on a unique index and the loser returns the winner's row.
+    race on a unique index and the loser, run again, returns the winner's row.
     """
-    now = now or utcnow()
-    owner_id = owner.id  # read before begin_write's commit expires the loaded user
     client_id = str(data["client_id"]).lower()
-    fingerprint = payload_hash(raw)
     keys = {"email": data.get("email") or "", "card_key": normalise_card_url(data.get("card_url") or ""),
             "name_key": fold(data["name"]), "reading_key": fold(data.get("name_reading") or "")}
-    for attempt in range(3):
-        begin_write()
-        try:
-            found = _look_up(owner_id, client_id, data, keys)
-            if found.replay_id is not None:
-                replay = _replay(owner_id, client_id, fingerprint)
-                db.session.rollback()
-                return replay
-            result = _store(owner_id, data, client_id, fingerprint, found, keys, now)
-            db.session.commit()
-            return result
-        except IntegrityError:
-            # another request stored this client_id, or the same new address, a moment ago
-            db.session.rollback()
-            if attempt == 2:
-                raise
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    # the id is read before the unit of work begins: its commit of the request's read would expire it
+    return _capture(owner.id, data, client_id, payload_hash(raw), keys, now or utcnow())
+
+
+@unit_of_work(retries=2)  # another request stored this client_id, or the same new address, a moment ago
+def _capture(owner_id: int, data: dict, client_id: str, fingerprint: str, keys: dict,
+             now: datetime) -> CaptureResult:
+    found = _look_up(owner_id, client_id, data, keys)
+    if found.replay_id is not None:
+        return _replay(owner_id, client_id, fingerprint)
+    return _store(owner_id, data, client_id, fingerprint, found, keys, now)

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.captures.services import refresh_keys
 from webapp.contacts.models import TIERS, Contact, Encounter
 from webapp.contacts.normalize import fold, normalise_card_url
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.models import Event
 from webapp.events.services import find_event_for
@@ -167,43 +166,32 @@ def _check_unique(owner: User, contact: Contact) -> None:
                                field="card_url", other_id=other)
 
 
+# the same address was given to another contact a moment ago (PostgreSQL: no writer lock)
+@unit_of_work(conflict=lambda: Conflict(
+    N_("Another contact already has this email address or card link; merge the two instead.")))
 def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | None = None) -> Contact:
     """Change a contact's details (ContactPatch); a new tier records the review time."""
     now = now or utcnow()
-    begin_write()
-    try:
-        contact = get_contact_for(owner, contact_id)
-        with db.session.no_autoflush:
-            for key in EDITABLE:
-                if key in data:
-                    setattr(contact, key, data[key])
-            for key in ("email", "card_url"):
-                if key in data:
-                    setattr(contact, key, data[key] or "")
-            if data.get("tier") and data["tier"] != contact.tier:
-                contact.tier = data["tier"]
-                contact.tier_reviewed_at = now
-            refresh_keys(contact)
-            _check_unique(owner, contact)
-        db.session.commit()
-    except IntegrityError:  # the same address was given to another contact a moment ago
-        db.session.rollback()
-        raise Conflict(N_("Another contact already has this email address or card link; merge the two instead."))
-    except Exception:
-        db.session.rollback()
-        raise
+    contact = get_contact_for(owner, contact_id)
+    with db.session.no_autoflush:
+        for key in EDITABLE:
+            if key in data:
+                setattr(contact, key, data[key])
+        for key in ("email", "card_url"):
+            if key in data:
+                setattr(contact, key, data[key] or "")
+        if data.get("tier") and data["tier"] != contact.tier:
+            contact.tier = data["tier"]
+            contact.tier_reviewed_at = now
+        refresh_keys(contact)
+        _check_unique(owner, contact)
     return contact
 
 
+@unit_of_work
 def delete_contact(owner: User, contact_id: int) -> None:
     """Delete a contact with its encounters and promises."""
-    begin_write()
-    try:
-        db.session.delete(get_contact_for(owner, contact_id))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.delete(get_contact_for(owner, contact_id))
 
 
 def _references_to_contacts():
@@ -228,40 +216,33 @@ def _merged_notes(keep: Contact, other: dict) -> str:
     return "\n\n".join(filter(None, [keep.notes, block]))
 
 
+@unit_of_work(conflict=lambda: Conflict(N_("These contacts could not be merged; nothing was changed."),
+                                         code="merge_failed"))
 def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
     """Fold ``other_id`` into ``keep_id``: its meetings, promises and notes move, blanks are
     filled from it, then it is deleted. Nothing the user wrote is lost."""
-    begin_write()
-    try:
-        keep = get_contact_for(owner, keep_id)
-        if other_id == keep_id:
-            raise ValidationFailed(N_("A contact cannot be merged into itself."),
-                                   fields={"other_id": [N_("Choose another contact.")]})
-        other = get_contact_for(owner, other_id)
-        snapshot = {key: getattr(other, key) for key in (
-            *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}
-        for table, column in _references_to_contacts():
-            db.session.execute(update(table).where(column == other.id).values({column.name: keep.id}))
-        db.session.execute(update(Contact.__table__).where(Contact.possible_duplicate_of_id == other.id)
-                           .values(possible_duplicate_of_id=None))
-        db.session.execute(delete(Contact.__table__).where(Contact.id == other.id))
-        db.session.expunge(other)
-        db.session.expire_all()  # collections and pointers changed underneath the loaded objects
-        keep.notes = _merged_notes(keep, snapshot)
-        for key in FILLED_BY_MERGE:
-            if not getattr(keep, key) and snapshot[key]:
-                setattr(keep, key, snapshot[key])
-        if keep.tier == "unsorted" and snapshot["tier"] != "unsorted":
-            keep.tier, keep.tier_reviewed_at = snapshot["tier"], snapshot["tier_reviewed_at"]
-        keep.last_met_at = max(keep.last_met_at, snapshot["last_met_at"])
-        for key in TOUCH_COLUMNS:  # the other's touches moved here with its interactions
-            setattr(keep, key, later(getattr(keep, key), snapshot[key]))
-        refresh_keys(keep)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(N_("These contacts could not be merged; nothing was changed."), code="merge_failed")
-    except Exception:
-        db.session.rollback()
-        raise
+    keep = get_contact_for(owner, keep_id)
+    if other_id == keep_id:
+        raise ValidationFailed(N_("A contact cannot be merged into itself."),
+                               fields={"other_id": [N_("Choose another contact.")]})
+    other = get_contact_for(owner, other_id)
+    snapshot = {key: getattr(other, key) for key in (
+        *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}
+    for table, column in _references_to_contacts():
+        db.session.execute(update(table).where(column == other.id).values({column.name: keep.id}))
+    db.session.execute(update(Contact.__table__).where(Contact.possible_duplicate_of_id == other.id)
+                       .values(possible_duplicate_of_id=None))
+    db.session.execute(delete(Contact.__table__).where(Contact.id == other.id))
+    db.session.expunge(other)
+    db.session.expire_all()  # collections and pointers changed underneath the loaded objects
+    keep.notes = _merged_notes(keep, snapshot)
+    for key in FILLED_BY_MERGE:
+        if not getattr(keep, key) and snapshot[key]:
+            setattr(keep, key, snapshot[key])
+    if keep.tier == "unsorted" and snapshot["tier"] != "unsorted":
+        keep.tier, keep.tier_reviewed_at = snapshot["tier"], snapshot["tier_reviewed_at"]
+    keep.last_met_at = max(keep.last_met_at, snapshot["last_met_at"])
+    for key in TOUCH_COLUMNS:  # the other's touches moved here with its interactions
+        setattr(keep, key, later(getattr(keep, key), snapshot[key]))
+    refresh_keys(keep)
     return keep

@@ -6,15 +6,13 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, TypeVar
 
 from flask_babel import lazy_gettext as _
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound, ValidationFailed
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -23,8 +21,6 @@ from webapp.extensions import db
 EDITABLE_FIELDS = ("name", "starts_at", "ends_at", "place", "community", "why_here", "goal")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-
-T = TypeVar("T")
 
 
 class EventNotFound(NotFound):
@@ -67,28 +63,10 @@ def find_active_event(user: User) -> Event | None:
     return db.session.scalar(select(Event).where(Event.owner_id == user.id, Event.is_active.is_(True)))
 
 
-def _unit_of_work(owner: User, work: Callable[[], T]) -> T:
-    """Run ``work`` as one write transaction and commit once.
-
-    The owner's row is locked first (SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite),
-    so two activations by the same user queue up instead of tripping the one-active index; a rare
-    clash on the random event code is retried with a fresh code.
-    """
-    for attempt in range(3):
-        begin_write()
-        try:
-            db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
-            result = work()
-            db.session.commit()
-            return result
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == 2:
-                raise
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")
+def _lock_owner(owner: User) -> None:
+    """Queue a user's event writes behind each other (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+    writer lock does it already), so two activations at once cannot trip the one-active index."""
+    db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -119,55 +97,54 @@ def _set_active(owner: User, event: Event, active: bool) -> None:
     event.is_active = active
 
 
+@unit_of_work(retries=2)  # a clash on the random card code: made again with a fresh code
 def create_event(owner: User, data: dict) -> Event:
     """Create an event from validated ``data`` (EventIn); ``is_active`` makes it the active one."""
-    def work() -> Event:
-        event = Event(owner_id=owner.id, is_active=False)
-        _apply(event, data)
-        db.session.add(event)
-        db.session.flush()
-        if data.get("is_active"):
-            _set_active(owner, event, True)
-        return event
-
-    return _unit_of_work(owner, work)
+    _lock_owner(owner)
+    event = Event(owner_id=owner.id, is_active=False)
+    _apply(event, data)
+    db.session.add(event)
+    db.session.flush()
+    if data.get("is_active"):
+        _set_active(owner, event, True)
+    return event
 
 
+@unit_of_work
 def update_event(owner: User, event_id: int, data: dict) -> Event:
     """Change the given fields of the owner's event (EventPatch); the end may not precede the start."""
-    def work() -> Event:
-        event = get_event_for(owner, event_id)
-        _apply(event, data)
-        if "is_active" in data:
-            _set_active(owner, event, bool(data["is_active"]))
-        return event
-
-    return _unit_of_work(owner, work)
+    _lock_owner(owner)
+    event = get_event_for(owner, event_id)
+    _apply(event, data)
+    if "is_active" in data:
+        _set_active(owner, event, bool(data["is_active"]))
+    return event
 
 
 def activate_event(owner: User, event_id: int) -> Event:
     """Make this the owner's active event (captures default to it); the previous one stops being active."""
-    return _unit_of_work(owner, lambda: _activate(owner, event_id, True))
+    return _activate(owner, event_id, True)
 
 
 def deactivate_event(owner: User, event_id: int) -> Event:
     """Stop this event being the active one; captures then belong to no event by default."""
-    return _unit_of_work(owner, lambda: _activate(owner, event_id, False))
+    return _activate(owner, event_id, False)
 
 
+@unit_of_work
 def _activate(owner: User, event_id: int, active: bool) -> Event:
+    _lock_owner(owner)
     event = get_event_for(owner, event_id)
     _set_active(owner, event, active)
     return event
 
 
+@unit_of_work
 def delete_event(owner: User, event_id: int) -> None:
     """Delete the owner's event; its contacts and encounters stay (encounters lose the event)."""
-    def work() -> None:
-        # encounters.event_id is ON DELETE SET NULL: the people met stay, without the event
-        db.session.delete(get_event_for(owner, event_id))
-
-    _unit_of_work(owner, work)
+    _lock_owner(owner)
+    # encounters.event_id is ON DELETE SET NULL: the people met stay, without the event
+    db.session.delete(get_event_for(owner, event_id))
 
 
 def encode_cursor(event: Event) -> str:

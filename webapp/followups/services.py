@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.db import utcnow
+from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import get_event_for
 from webapp.extensions import db
@@ -37,6 +37,7 @@ def get_template(owner: User, locale: str) -> dict:
     return {"locale": locale, **DEFAULTS[locale], "is_default": True}
 
 
+@unit_of_work(retries=1)  # two first saves at once: the second updates the first's row
 def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
     """Save a template after rendering it once with sample data; a broken one is refused with
     the line and the reason."""
@@ -52,14 +53,15 @@ def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
         db.session.add(row)
     else:
         row.subject, row.body = subject, body
-    db.session.commit()
+    db.session.flush()
     return get_template(owner, locale)
 
 
+@unit_of_work
 def reset_template(owner: User, locale: str) -> dict:
+    """Go back to the built-in template for a locale."""
     db.session.execute(MessageTemplate.__table__.delete().where(
         MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    db.session.commit()
     return get_template(owner, locale)
 
 
@@ -81,17 +83,11 @@ def _variables(owner: User, profile, contact: Contact, encounter: Encounter, eve
     }
 
 
+@unit_of_work(retries=1)  # the same button pressed twice at once: run again, the other press made them
 def draft_for_event(owner: User, event_id: int, *, card_url: str, now: datetime | None = None) -> DraftResult:
     """One draft per contact met at the event who has an email and no follow-up for that
     meeting yet; contacts without an email come back as `skipped`, with the text to copy."""
-    try:
-        return _draft_for_event(owner, event_id, card_url, now or utcnow())
-    except IntegrityError:  # the same button pressed twice at once: the other press made them
-        db.session.rollback()
-        return _draft_for_event(owner, event_id, card_url, now or utcnow())
-
-
-def _draft_for_event(owner: User, event_id: int, card_url: str, now: datetime) -> DraftResult:
+    now = now or utcnow()
     event = get_event_for(owner, event_id)
     profile = get_profile_for(owner)
     template = get_template(owner, owner.locale or "ja")
@@ -115,7 +111,6 @@ def _draft_for_event(owner: User, event_id: int, card_url: str, now: datetime) -
             subject, body = render(template["subject"], template["body"],
                                    _variables(owner, profile, contact, encounter, event, card_url))
         except TemplateProblem as exc:
-            db.session.rollback()
             failed = ValidationFailed(f"Your template failed for {contact.name}: {exc}", code="template_invalid",
                                       fields={exc.part: [str(exc)]})
             failed.contact_name = contact.name  # for pages that say it in the user's language
@@ -127,7 +122,7 @@ def _draft_for_event(owner: User, event_id: int, card_url: str, now: datetime) -
                             subject=subject, body=body, status="draft", send_after=send_after)
         db.session.add(followup)
         result.created.append(followup)
-    db.session.commit()
+    db.session.flush()
     return result
 
 
@@ -187,10 +182,10 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
         .values(status="queued", send_after=when, mime=mime, message_id=followup.message_id, last_error="")
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
         raise Conflict("This follow-up is being sent or was already sent.", code="not_queueable")
 
 
+@unit_of_work
 def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime | None = None) -> FollowUp:
     """Edit subject/body, reschedule, queue (approve) or cancel; one unit of work."""
     now = now or utcnow()
@@ -208,7 +203,6 @@ def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime 
             update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
             .values(status="cancelled").execution_options(synchronize_session=False))
         if result.rowcount != 1:
-            db.session.rollback()
             raise Conflict("It is being sent right now or was already sent.", code="not_cancellable")
     elif wanted == "draft":
         if followup.status not in EDITABLE:
@@ -217,21 +211,22 @@ def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime 
     elif wanted == "queued" or followup.status == "queued":
         db.session.flush()
         _queue(owner, followup, data.get("send_after") if "send_after" in data else None, now)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(followup)
     return followup
 
 
+@unit_of_work
 def approve_all(owner: User, *, now: datetime | None = None) -> int:
     """Queue every draft at its scheduled time."""
     now = now or utcnow()
     drafts = db.session.scalars(select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.status == "draft")).all()
     for followup in drafts:
         _queue(owner, followup, None, now)
-    db.session.commit()
     return len(drafts)
 
 
+@unit_of_work
 def resend(owner: User, followup_id: int, *, now: datetime | None = None) -> FollowUp:
     """Send again a follow-up that failed or may have been sent (the user decided)."""
     now = now or utcnow()
@@ -239,11 +234,11 @@ def resend(owner: User, followup_id: int, *, now: datetime | None = None) -> Fol
     if followup.status not in ("failed", "unknown"):
         raise Conflict("Only a failed or uncertain follow-up can be resent.", code="not_resendable")
     _queue(owner, followup, None, now)
-    db.session.commit()
     db.session.refresh(followup)
     return followup
 
 
+@unit_of_work
 def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = None) -> FollowUp:
     """The user sent it from their own mail app: record it as sent and log the touch."""
     now = now or utcnow()
@@ -252,12 +247,11 @@ def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = N
         update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
         .values(status="sent", is_sent_by_hand=True, sent_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
         raise Conflict("It is being sent right now or was already sent.", code="not_editable")
     db.session.add(Interaction(owner_id=owner.id, contact_id=followup.contact_id, kind="email", occurred_at=now,
                                follow_up_id=followup.id, note="sent from my own mail app"))
     db.session.execute(record_touch(followup.contact_id, "email", now))  # resets the email rhythm
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(followup)
     return followup
 

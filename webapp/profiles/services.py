@@ -6,6 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 
 from webapp.auth.models import User
+from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.profiles import coach
@@ -54,6 +55,7 @@ def get_profile_for(user: User) -> Profile:
     return profile
 
 
+@unit_of_work
 def update_profile(user: User, data: dict) -> Profile:
     """Replace the user's brand profile with validated ``data`` (a loaded ProfileIn)."""
     profile = get_profile_for(user)
@@ -68,7 +70,6 @@ def update_profile(user: User, data: dict) -> Profile:
         elif value is None:
             value = ""
         setattr(profile, key, value)
-    db.session.commit()
     return profile
 
 

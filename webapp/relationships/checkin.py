@@ -9,7 +9,7 @@ from webapp.auth.models import User
 from webapp.contacts.models import Encounter, Promise
 from webapp.contacts.services import get_contact_for
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import ValidationFailed
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -63,39 +63,33 @@ It would be good to catch up.
 }
 
 
+@unit_of_work
 def draft_checkin(owner: User, contact_id: int, *, card_url: str, now: datetime | None = None) -> FollowUp:
     """A draft keep-in-touch email to the contact, reviewed and approved like any follow-up; when
     it is sent the queue logs the email, which resets the email rhythm. A draft or queued one
     already waiting is returned instead of a second."""
     now = now or utcnow()
-    begin_write()
-    try:
-        contact = get_contact_for(owner, contact_id)
-        if not contact.email:
-            raise ValidationFailed(N_("This contact has no email address."),
-                                   fields={"contact_id": [N_("This contact has no email address.")]})
-        waiting = open_followup_for(owner, contact.id)
-        if waiting is not None:
-            db.session.rollback()
-            return waiting
-        last = db.session.scalar(select(Encounter).where(Encounter.contact_id == contact.id)
-                                 .order_by(Encounter.met_at.desc(), Encounter.id.desc()).limit(1))
-        promise = db.session.scalar(select(Promise.text).where(Promise.contact_id == contact.id,
-                                                               Promise.done_at.is_(None)).order_by(Promise.id).limit(1))
-        event = db.session.get(Event, last.event_id) if last is not None and last.event_id is not None else None
-        profile = get_profile_for(owner)
-        texts = CHECKIN.get(owner.locale or "ja", CHECKIN["ja"])
-        subject, body = render(texts["subject"], texts["body"], {
-            "contact_name": contact.name, "contact_company": contact.company,
-            "event_name": event.name if event else "", "conversation": last.conversation if last else "",
-            "needs": last.needs if last else "", "promise": promise or "", "memorable": "",
-            "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
-        })
-        followup = FollowUp(owner_id=owner.id, contact_id=contact.id, to=contact.email, subject=subject, body=body,
-                            status="draft", send_after=default_send_after(None, owner.timezone, now))
-        db.session.add(followup)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    contact = get_contact_for(owner, contact_id)
+    if not contact.email:
+        raise ValidationFailed(N_("This contact has no email address."),
+                               fields={"contact_id": [N_("This contact has no email address.")]})
+    waiting = open_followup_for(owner, contact.id)
+    if waiting is not None:
+        return waiting
+    last = db.session.scalar(select(Encounter).where(Encounter.contact_id == contact.id)
+                             .order_by(Encounter.met_at.desc(), Encounter.id.desc()).limit(1))
+    promise = db.session.scalar(select(Promise.text).where(Promise.contact_id == contact.id,
+                                                           Promise.done_at.is_(None)).order_by(Promise.id).limit(1))
+    event = db.session.get(Event, last.event_id) if last is not None and last.event_id is not None else None
+    profile = get_profile_for(owner)
+    texts = CHECKIN.get(owner.locale or "ja", CHECKIN["ja"])
+    subject, body = render(texts["subject"], texts["body"], {
+        "contact_name": contact.name, "contact_company": contact.company,
+        "event_name": event.name if event else "", "conversation": last.conversation if last else "",
+        "needs": last.needs if last else "", "promise": promise or "", "memorable": "",
+        "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
+    })
+    followup = FollowUp(owner_id=owner.id, contact_id=contact.id, to=contact.email, subject=subject, body=body,
+                        status="draft", send_after=default_send_after(None, owner.timezone, now))
+    db.session.add(followup)
     return followup

@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from webapp.auth.models import User
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.extensions import db
 from webapp.followups.compose import compose, make_message_id
 from webapp.followups.models import FollowUp
@@ -73,22 +73,22 @@ def enqueue_digests(*, now: datetime, base_url: str = "") -> DigestRun:
 def _enqueue_one(user: User, frequency: str, period: str, now: datetime, base_url: str) -> bool | None:
     """True: queued; False: nothing was due (the period is still marked done); None: another run won."""
     page = list_reminders(user, now=now, limit=DIGEST_ITEMS, promises_until=cadence.end_of_today(now, user.timezone))
-    begin_write()
-    try:
-        claimed = db.session.execute(
-            update(ReminderSettings).where(ReminderSettings.owner_id == user.id,
-                                           ReminderSettings.digest_period != period)
-            .values(digest_period=period).execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:
-            db.session.rollback()
-            return None
-        if page.items:
-            db.session.add(_message(user, frequency, page, now, base_url))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return bool(page.items)
+    message = _message(user, frequency, page, now, base_url) if page.items else None
+    return _claim_period(user.id, period, message)
+
+
+@unit_of_work
+def _claim_period(owner_id: int, period: str, message: FollowUp | None) -> bool | None:
+    """Mark the period done and queue the message, unless another run claimed the period first."""
+    claimed = db.session.execute(
+        update(ReminderSettings).where(ReminderSettings.owner_id == owner_id,
+                                       ReminderSettings.digest_period != period)
+        .values(digest_period=period).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        return None
+    if message is not None:
+        db.session.add(message)
+    return message is not None
 
 
 def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> FollowUp:

@@ -9,7 +9,7 @@ from webapp.auth.models import User
 from webapp.contacts.models import Promise
 from webapp.contacts.services import ContactNotFound, get_contact_for
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.followups.models import Interaction
@@ -20,14 +20,6 @@ from webapp.validation import MAX_ID
 
 class PromiseNotFound(NotFound):
     message = N_("No such promise.")
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def get_promise_for(owner: User, promise_id: int) -> Promise:
@@ -54,20 +46,20 @@ def list_promises(owner: User, *, status: str = "open", contact_id: int | None =
     return list(db.session.scalars(query.offset(offset).limit(limit)))
 
 
+@unit_of_work
 def create_promise(owner: User, contact_id: int, text: str, due_on: date | None = None) -> Promise:
-    begin_write()
+    """A new open promise to one of the owner's contacts."""
     contact = get_contact_for(owner, contact_id)
     promise = Promise(owner_id=owner.id, contact_id=contact.id, text=text, due_on=due_on)
     db.session.add(promise)
-    _commit()
     return promise
 
 
+@unit_of_work
 def update_promise(owner: User, promise_id: int, data: dict, *, now: datetime | None = None) -> Promise:
     """Edit text or due date, close (``done: true``) or reopen. Closing with ``log_kind`` also logs
     that touch on the contact, resetting its rhythm."""
     now = now or utcnow()
-    begin_write()
     promise = get_promise_for(owner, promise_id)
     for key in ("text", "due_on"):
         if key in data:
@@ -79,5 +71,4 @@ def update_promise(owner: User, promise_id: int, data: dict, *, now: datetime | 
             db.session.add(Interaction(owner_id=owner.id, contact_id=promise.contact_id, kind=data["log_kind"],
                                        occurred_at=now, created_at=now, note=""))
             db.session.execute(record_touch(promise.contact_id, data["log_kind"], now))
-    _commit()
     return promise

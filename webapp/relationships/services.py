@@ -13,7 +13,7 @@ from webapp.auth.models import User
 from webapp.contacts.models import TIERS, Contact
 from webapp.contacts.services import get_contact_for
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.followups.models import FollowUp, Interaction
@@ -22,14 +22,6 @@ from webapp.relationships import cadence
 from webapp.relationships.models import CadencePolicy, ReminderSnooze
 from webapp.relationships.settings import get_settings
 from webapp.relationships.touches import record_touch
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 # -- cadence policies -----------------------------------------------------------------------
@@ -51,9 +43,9 @@ def _policy(owner: User, tier: str) -> dict:
     return next(p for p in list_policies(owner) if p["tier"] == tier)
 
 
+@unit_of_work(retries=1)  # two first saves at once: the second updates the first's row
 def save_policy(owner: User, tier: str, rhythms: list[dict]) -> dict:
     """Replace a tier's rhythms (RhythmIn dicts, one per channel); an empty list means "nothing"."""
-    begin_write()
     row = db.session.scalar(select(CadencePolicy).where(CadencePolicy.owner_id == owner.id,
                                                         CadencePolicy.tier == tier))
     if row is None:
@@ -61,19 +53,19 @@ def save_policy(owner: User, tier: str, rhythms: list[dict]) -> dict:
         db.session.add(row)
     row.rhythms = [{"channel": r["channel"], "every_days": r["every_days"], "within_days": r.get("within_days")}
                    for r in rhythms]
-    _commit()
+    db.session.flush()
     return _policy(owner, tier)
 
 
+@unit_of_work
 def reset_policy(owner: User, tier: str) -> dict:
     """Back to the built-in rhythms for the tier."""
-    begin_write()
     db.session.execute(delete(CadencePolicy).where(CadencePolicy.owner_id == owner.id, CadencePolicy.tier == tier))
-    _commit()
     return _policy(owner, tier)
 
 
 # -- touches, tiers, snoozes ----------------------------------------------------------------
+@unit_of_work
 def log_interaction(owner: User, contact_id: int, kind: str, *, note: str = "",
                     occurred_at: datetime | None = None, now: datetime | None = None) -> Interaction:
     """Log a touch (one tap): it resets the rhythm of its channel only."""
@@ -81,13 +73,11 @@ def log_interaction(owner: User, contact_id: int, kind: str, *, note: str = "",
     when = occurred_at or now
     if when > now + timedelta(minutes=5):
         raise ValidationFailed(fields={"occurred_at": [N_("This time is in the future.")]})
-    begin_write()
     contact = get_contact_for(owner, contact_id)
     row = Interaction(owner_id=owner.id, contact_id=contact.id, kind=kind, note=note, occurred_at=when,
                       created_at=now)
     db.session.add(row)
     db.session.execute(record_touch(contact.id, kind, when))
-    _commit()
     return row
 
 
@@ -98,17 +88,17 @@ def list_interactions(owner: User, contact_id: int, *, limit: int = 50) -> list[
                                    .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)))
 
 
+@unit_of_work
 def set_tier(owner: User, contact_id: int, tier: str, *, now: datetime | None = None) -> Contact:
     """Triage or review: put a contact in a tier and record the review, even when the tier stays."""
     if tier not in TIERS:
         raise ValidationFailed(fields={"tier": [N_("Choose grow, maintain, let go or unsorted.")]})
-    begin_write()
     contact = get_contact_for(owner, contact_id)
     contact.tier, contact.tier_reviewed_at = tier, now or utcnow()
-    _commit()
     return contact
 
 
+@unit_of_work
 def snooze(owner: User, contact_id: int, kind: str, channel: str | None, until: datetime, *,
            now: datetime | None = None) -> ReminderSnooze:
     """Put a reminder off until ``until``: one rhythm of a contact, its review, or its sorting."""
@@ -120,14 +110,12 @@ def snooze(owner: User, contact_id: int, kind: str, channel: str | None, until: 
         raise ValidationFailed(fields={"channel": [N_("A touch reminder needs its channel.")]})
     if kind != "touch":
         channel = ""
-    begin_write()
     contact = get_contact_for(owner, contact_id)
     db.session.execute(delete(ReminderSnooze).where(ReminderSnooze.contact_id == contact.id,
                                                     ReminderSnooze.kind == kind, ReminderSnooze.channel == channel))
     row = ReminderSnooze(owner_id=owner.id, contact_id=contact.id, kind=kind, channel=channel, until_at=until,
                          created_at=now)
     db.session.add(row)
-    _commit()
     return row
 
 

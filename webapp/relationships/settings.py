@@ -6,11 +6,10 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.models import User
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.i18n import N_
@@ -27,25 +26,15 @@ def get_settings(owner: User) -> ReminderSettings:
     return row
 
 
+@unit_of_work(retries=1)
 def _save_settings(owner: User, change) -> ReminderSettings:
-    """Apply ``change`` to the owner's settings row and commit; when two first saves race, the
-    loser's insert fails on the unique owner and it applies its change to the winner's row."""
-    for attempt in range(2):
-        begin_write()
-        row = get_settings(owner)
-        change(row)
-        db.session.add(row)
-        try:
-            db.session.commit()
-            return row
-        except IntegrityError:
-            db.session.rollback()
-            if attempt:
-                raise
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")
+    """Apply ``change`` to the owner's settings row; when two first saves race, the loser's insert
+    fails on the unique owner and, run again, it applies its change to the winner's row."""
+    row = get_settings(owner)
+    change(row)
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def update_settings(owner: User, data: dict) -> ReminderSettings:
