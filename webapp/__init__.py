@@ -41,7 +41,9 @@ def register_extensions(app: Flask) -> None:
     from webapp.auth.login import init_login
     from webapp import models  # noqa: F401  (the whole schema, for Alembic)
     from webapp.extensions import api, babel, csrf, db, limiter, migrate
+    from webapp.limits import trust_proxies
 
+    trust_proxies(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     init_login(app)

@@ -41,8 +41,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_FROM": env("MAIL_FROM") or "ichigo@localhost",
         "PUBLIC_BASE_URL": public_base,
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), None),
+        "TRUSTED_PROXIES": env("TRUSTED_PROXIES") or 0,
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
         "AUTH_RATE_LIMIT": env("AUTH_RATE_LIMIT") or "10 per minute;100 per hour",
+        "AUTH_ACCOUNT_LIMIT": env("AUTH_ACCOUNT_LIMIT") or "10 per 15 minutes;50 per day",
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH") or 1024 * 1024),
         "BENCH_ENDPOINTS": _bool(env("BENCH_ENDPOINTS"), False),
         "FOLLOWUP_MAX_PER_HOUR": int(env("FOLLOWUP_MAX_PER_HOUR") or 30),
@@ -50,8 +52,10 @@ def from_environment(instance_path: str) -> dict:
         "FOLLOWUP_MAX_ATTEMPTS": int(env("FOLLOWUP_MAX_ATTEMPTS") or 8),
         "FOLLOWUP_LEASE_SECONDS": float(env("FOLLOWUP_LEASE_SECONDS") or 60),
         "MAIL_TIMEOUT": float(env("MAIL_TIMEOUT") or 30),
-        "SHARE_BACK_LIMIT_PER_ADDRESS": env("SHARE_BACK_LIMIT_PER_ADDRESS") or "5 per minute;20 per hour",
-        "SHARE_BACK_LIMIT_PER_CARD": env("SHARE_BACK_LIMIT_PER_CARD") or "60 per hour",
+        # a room of 300 behind one venue address shares back within ten minutes; a bot does not
+        "SHARE_BACK_LIMIT_PER_ADDRESS": env("SHARE_BACK_LIMIT_PER_ADDRESS") or "60 per minute;600 per hour",
+        "SHARE_BACK_LIMIT_PER_CARD": env("SHARE_BACK_LIMIT_PER_CARD") or "600 per 10 minutes;3000 per day",
+        "SHARE_BACK_MIN_SECONDS": float(env("SHARE_BACK_MIN_SECONDS") or 3),
     }
 
 
@@ -64,6 +68,36 @@ def finish(config) -> None:
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     if config.get("PUBLIC_BASE_URL"):
         config["PUBLIC_BASE_URL"] = config["PUBLIC_BASE_URL"].rstrip("/")
+    config["TRUSTED_PROXIES"] = proxy_count(config.get("TRUSTED_PROXIES"))
+    for name in LIMIT_SETTINGS:
+        check_limit(name, config[name])
+
+
+#: the rate-limit settings checked at start-up, so a typo stops the start instead of every request
+LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "AUTH_ACCOUNT_LIMIT", "SHARE_BACK_LIMIT_PER_ADDRESS", "SHARE_BACK_LIMIT_PER_CARD")
+
+
+def proxy_count(value) -> int:
+    """TRUSTED_PROXIES as a whole number of proxies, 0 or more; anything else stops the start."""
+    if value is None or value == "":
+        return 0
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
+        raise ValueError(f"TRUSTED_PROXIES must be how many proxies stand in front of the app "
+                         f"(0, 1, 2, ...), not {value!r}")
+    return int(text)
+
+
+def check_limit(name: str, value) -> None:
+    """A limit is written like `10 per minute;100 per hour`; anything else stops the start."""
+    from limits import parse_many
+
+    try:
+        if isinstance(value, str) and parse_many(value):
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"{name} must be rate limits like '10 per minute;100 per hour', not {value!r}")
 
 
 def _bool(value: str | None, default: bool | None) -> bool | None:
@@ -91,5 +125,8 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "QR_CACHE_SIZE": 512,
+    #: when Redis is down, count in this process's memory rather than failing every limited request
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "ichigo",
     "JSON_SORT_KEYS": False,
 }

@@ -67,14 +67,14 @@ def _string_keys(value):
     return value
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None):
+def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None, *,
+                   retry_after: int | None = None):
     fields = _string_keys(fields or {})
     if wants_json():
         response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:
-        response = make_response(
-            render_template("errors/error.html", status=status, message=message, fields=fields or {})
-        )
+        response = make_response(render_template("errors/error.html", status=status, message=message,
+                                                  fields=fields or {}, retry_after=retry_after))
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -116,7 +116,10 @@ def handle_http_exception(exc: HTTPException):
         fields = _flatten_webargs(data["messages"])
     code = (exc.name or "error").lower().replace(" ", "_")
     message = exc.description or exc.name
-    if status in PAGE_MESSAGES and not wants_json() and (status == 429 or exc.description == type(exc).description):
+    limit_message = getattr(getattr(exc, "limit", None), "error_message", None) if status == 429 else None
+    if limit_message:
+        message = str(limit_message)  # a limit that says why (e.g. an account paused after wrong passwords)
+    elif status in PAGE_MESSAGES and not wants_json() and (status == 429 or exc.description == type(exc).description):
         message = PAGE_MESSAGES[status]
     if isinstance(exc, CSRFError):
         code = "csrf_failed"
@@ -128,7 +131,18 @@ def handle_http_exception(exc: HTTPException):
     headers = dict(getattr(exc, "headers", None) or {}) if status in (405, 429) else {}
     if status == 405 and exc.get_response().headers.get("Allow"):
         headers["Allow"] = exc.get_response().headers["Allow"]
-    return error_response(status, code, message, fields, headers)
+    return error_response(status, code, message, fields, headers,
+                          retry_after=_retry_after() if status == 429 else None)
+
+
+def _retry_after() -> int | None:
+    """Seconds until the breached rate limit lets the client in again (also sent as Retry-After)."""
+    import time
+
+    from webapp.extensions import limiter
+
+    breached = limiter.current_limit
+    return max(1, int(breached.reset_at - time.time())) if breached else None
 
 
 def handle_unexpected(exc: Exception):

@@ -1,10 +1,15 @@
-"""Security headers, the strict CSP (with per-response style hashes), CSRF and Bearer auth."""
+"""Security headers, the strict CSP (with per-response style hashes), CSRF, Bearer auth, and
+the render stamps that tell a person filling in a public form from a bot."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import secrets
+import time
+from enum import Enum
 
-from flask import g, request
+from flask import current_app, g, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -12,8 +17,48 @@ from webapp.extensions import csrf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: public forms that act for no account: the share-back form on a card is a contact form for
-#: visitors, cached offline with the card page; bots are held off by a honeypot and rate limits
+#: visitors, cached offline with the card page; bots are held off by a honeypot, a render stamp
+#: and rate limits
 CSRF_EXEMPT_ENDPOINTS = {"share.connect"}
+#: stands for the render stamp in a page cached on the server; each response gets its own stamp
+STAMP_SLOT = "stamp-slot-" + secrets.token_hex(12)
+#: a form older than this is sent back once with a fresh stamp (what was typed is kept)
+STAMP_MAX_AGE = 7 * 24 * 3600
+
+
+class Stamp(Enum):
+    OK = "ok"
+    TOO_FAST = "too_fast"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def _stamps() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ichigo-form-stamp")
+
+
+def form_stamp(action: str, *, now: float | None = None) -> str:
+    """A signed note of when a form posting to the path `action` was rendered."""
+    return _stamps().dumps([action, round(time.time() if now is None else now, 1)])
+
+
+def check_form_stamp(value: str | None, action: str, *, min_age: float, now: float | None = None) -> Stamp:
+    """Did we render this form, for this action, at least `min_age` seconds ago (and not ages ago)?
+
+    Only too fast is refused for good: a page the phone kept offline for days is still fine.
+    """
+    try:
+        stamped_action, rendered_at = _stamps().loads(value or "")
+        age = (time.time() if now is None else now) - float(rendered_at)
+    except (BadSignature, TypeError, ValueError):
+        return Stamp.INVALID
+    if stamped_action != action:
+        return Stamp.INVALID
+    if age < min_age:
+        return Stamp.TOO_FAST
+    if age > STAMP_MAX_AGE:
+        return Stamp.EXPIRED
+    return Stamp.OK
 
 
 def inline_style(css: str) -> Markup:

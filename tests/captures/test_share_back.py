@@ -1,6 +1,7 @@
 """The share-back form on a public card: a visitor without an account leaves their contact."""
 import pytest
 
+from tests.captures.helpers import share_back
 from tests.conftest import bearer, make_token, make_user
 from webapp.contacts.models import Contact, Encounter
 from webapp.events.models import Event
@@ -25,8 +26,8 @@ def count(model):
 
 
 def test_visitor_shares_back_and_owner_sees_contact(client, owner, slug):
-    r = client.post(f"/c/{slug}/connect", data={"name": "鈴木 花子", "email": "hana@example.com",
-                                                "message": "教育AIの話、ありがとうございました"})
+    r = share_back(client, slug, {"name": "鈴木 花子", "email": "hana@example.com",
+                                  "message": "教育AIの話、ありがとうございました"})
     assert r.status_code == 200 and "鈴木 花子" in r.get_data(as_text=True)
     token = make_token(owner)
     contact = db.session.scalar(db.select(Contact).where(Contact.owner_id == owner.id))
@@ -39,8 +40,8 @@ def test_visitor_shares_back_and_owner_sees_contact(client, owner, slug):
 
 def test_share_back_twice_makes_one_copy(client, owner, slug):
     data = {"name": "A", "email": "a@example.com", "message": "hi"}
-    client.post(f"/c/{slug}/connect", data=data)
-    client.post(f"/c/{slug}/connect", data=data)
+    share_back(client, slug, data)
+    share_back(client, slug, data)
     assert count(Contact) == 1 and count(Encounter) == 1
 
 
@@ -48,12 +49,12 @@ def test_share_back_is_tied_to_the_event_in_the_link(client, owner, slug):
     event = Event(owner_id=owner.id, name="AI Meetup", code="meetup01")
     db.session.add(event)
     db.session.commit()
-    client.post(f"/c/{slug}/connect?e=meetup01", data={"name": "B", "email": "b@example.com"})
+    share_back(client, slug, query="?e=meetup01", data={"name": "B", "email": "b@example.com"})
     assert db.session.scalar(db.select(Encounter.event_id)) == event.id
 
 
 def test_honeypot_is_refused_and_nothing_stored(client, owner, slug):
-    r = client.post(f"/c/{slug}/connect", data={"name": "Bot", "email": "bot@example.com", "leave_empty": "http://spam"})
+    r = share_back(client, slug, {"name": "Bot", "email": "bot@example.com", "leave_empty": "http://spam"})
     assert r.status_code == 422
     assert count(Contact) == 0
 
@@ -65,7 +66,7 @@ def test_honeypot_is_refused_and_nothing_stored(client, owner, slug):
     ({"name": "A", "email": "a@example.com", "message": "x" * 501}, "message"),
 ])
 def test_bad_share_back_shows_the_form_again(client, owner, slug, data, field):
-    r = client.post(f"/c/{slug}/connect", data=data)
+    r = share_back(client, slug, data)
     assert r.status_code == 422
     assert f'id="{field}-error"' in r.get_data(as_text=True)
     assert count(Contact) == 0
@@ -76,15 +77,16 @@ def test_unknown_card_is_404(client, app):
     assert r.status_code == 404
 
 
-def test_share_back_is_rate_limited_per_address(client, owner, slug):
-    statuses = [client.post(f"/c/{slug}/connect", data={"name": f"P{i}", "email": f"p{i}@example.com"}).status_code
+def test_share_back_is_rate_limited_per_address(app, client, owner, slug):
+    app.config["SHARE_BACK_LIMIT_PER_ADDRESS"] = "5 per minute"
+    statuses = [share_back(client, slug, {"name": f"P{i}", "email": f"p{i}@example.com"}).status_code
                 for i in range(6)]
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
     assert count(Contact) == 5
 
 
 def test_other_users_do_not_see_shared_back_contacts(client, owner, slug):
-    client.post(f"/c/{slug}/connect", data={"name": "C", "email": "c@example.com"})
+    share_back(client, slug, {"name": "C", "email": "c@example.com"})
     other = make_token(make_user())
     r = client.get("/api/v1/contacts", headers=bearer(other))
     assert "c@example.com" not in r.get_data(as_text=True)

@@ -4,17 +4,15 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from webapp.auth import services
+from webapp.auth import limits, services
 from webapp.auth.schemas import NewTokenOut, SignupIn, TokenIn, TokenList, UserOut
-from webapp.auth.views import auth_limit
 from webapp.api.docs import ERRORS, PROTECTED
-from webapp.extensions import limiter
 
 bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 
 
 @bp.route("/signup", methods=["POST"])
-@limiter.limit(auth_limit)
+@limits.attempt_budget
 @bp.arguments(SignupIn())
 @bp.response(201, UserOut)
 @bp.doc(responses=ERRORS)
@@ -24,7 +22,7 @@ def signup(data):
 
 
 @bp.route("/tokens", methods=["POST"])
-@limiter.limit(auth_limit)
+@limits.password_budget
 @bp.arguments(TokenIn())
 @bp.response(201, NewTokenOut)
 @bp.doc(responses=ERRORS)

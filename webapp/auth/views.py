@@ -3,21 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
-from webapp.auth import services
+from webapp.auth import limits, services
 from webapp.auth.schemas import LoginIn, SettingsIn, SignupIn
 from webapp.errors import AppError
-from webapp.extensions import limiter
 
 bp = Blueprint("auth", __name__)
-
-
-def auth_limit() -> str:
-    return current_app.config["AUTH_RATE_LIMIT"]
 
 
 def form_data(schema_cls, form) -> dict:
@@ -36,7 +31,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limits.attempt_budget
 def signup():
     if request.method == "GET":
         return render_template("auth/signup.html", errors={}, form={})
@@ -48,11 +43,13 @@ def signup():
     except AppError as exc:
         return render_template("auth/signup.html", errors=exc.fields, form=request.form), exc.status
     login_user(user)
-    return redirect(url_for("profiles.edit"))
+    response = redirect(url_for("profiles.edit"))
+    limits.remember_device(response, user.email)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limits.password_budget
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
@@ -69,7 +66,9 @@ def login():
         return render_template("auth/login.html", errors=errors, form=request.form,
                                next=request.form.get("next", "")), 401
     login_user(user, remember=bool(request.form.get("remember")))
-    return redirect(safe_next(request.form.get("next")))
+    response = redirect(safe_next(request.form.get("next")))
+    limits.remember_device(response, user.email)
+    return response
 
 
 @bp.route("/logout", methods=["GET", "POST"])

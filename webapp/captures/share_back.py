@@ -10,10 +10,20 @@ from webapp.auth.models import User
 from webapp.captures.services import CaptureResult, capture_contact
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.security import Stamp
 from webapp.validation import Email, Line, Paragraphs
 
 #: a fixed namespace: the same visitor leaving the same message for the same event is one encounter
 SHARE_BACK_NS = uuid.UUID("5f0c1c7e-3d1a-4a53-9a57-0d7f1e6b1c01")
+
+
+#: why a share-back was shown again instead of sent; what the visitor typed is kept
+STAMP_MESSAGES = {
+    Stamp.TOO_FAST: _l("That was faster than anyone types. Check your details and send them again."),
+    Stamp.INVALID: _l("This form could not be checked (it may come from an older page). "
+                      "Your details are kept: just send them again."),
+    Stamp.EXPIRED: _l("This page was open for a long time. Your details are kept: just send them again."),
+}
 
 
 class ShareBackIn(Schema):

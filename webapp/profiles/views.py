@@ -11,6 +11,7 @@ from webapp.errors import AppError
 from webapp.profiles import qr, services, vcard, web
 from webapp.profiles.lru import LRU
 from webapp.profiles.schemas import CardOut, ProfileIn
+from webapp.security import STAMP_SLOT, form_stamp
 from webapp.validation import HEX_COLOR
 
 bp = Blueprint("profiles", __name__)
@@ -95,12 +96,14 @@ def card(slug):
 
     def render():
         html = render_template("profiles/card.html", card=card, card_url=web.card_url(slug),
-                               event=event, event_code=event["code"] if event else None)
+                               event=event, event_code=event["code"] if event else None,
+                               stamp_slot=STAMP_SLOT)
         return html, frozenset(g.get(CSP_STYLE_HASHES, ()))
 
     html, style_hashes = current_app.extensions[CARD_CACHE].get_or_compute(key, render)
     g.setdefault(CSP_STYLE_HASHES, set()).update(style_hashes)  # the page's <style> stays allowed
-    return html
+    # the share-back form notes when this very response was rendered, not when the cached page was
+    return html.replace(STAMP_SLOT, form_stamp(url_for("share.connect", slug=slug)), 1)
 
 
 @bp.route("/c/<slug>.json")
