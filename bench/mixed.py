@@ -241,7 +241,8 @@ def run_backend(args, kind: str) -> dict:
             env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": secrets.token_hex(32),
                    "MAIL_URL": f"maildir:{work / 'maildir'}", "RATELIMIT_STORAGE_URI": "memory://",
                    # a benchmark from one address: the per-address limits would measure themselves
-                   "AUTH_RATE_LIMIT": "100000 per minute", "SHARE_BACK_LIMIT_PER_ADDRESS": "100000 per minute",
+                   "AUTH_RATE_LIMIT": "100000 per minute", "AUTH_ACCOUNT_LIMIT": "100000 per minute",
+                   "SHARE_BACK_LIMIT_PER_ADDRESS": "100000 per minute",
                    "SHARE_BACK_LIMIT_PER_CARD": "100000 per minute"}
             env.pop("PUBLIC_BASE_URL", None)
             migrate(env)
