@@ -22,10 +22,12 @@ from webapp.followups.models import FollowUp
 from webapp.profiles.services import get_profile_for, update_profile
 
 MAIL_FROM = "followups@ichigo.test"
-INJECTION = "Eve\r\nReply-To: evil@attacker.example\r\nContent-Type: text/html\r\n\r\n<b>phish</b>"
+EVIL = "e@evil.example"
+#: headers and a body, hidden in an encoded word; 96 characters, so the old 100-character limit let it in
+INJECTION = f"Eve\r\nReply-To: {EVIL}\r\nContent-Type: text/html\r\n\r\n<b>hi"
 HOSTILE = "=?utf-8?b?" + base64.b64encode(INJECTION.encode()).decode() + "?="
 #: no line break, no control: a valid name, which must stay one quoted display name in To
-TRICKY = 'Bob "Reply-To: evil@attacker.example", Jr.;'
+TRICKY = f'Bob "Reply-To: {EVIL}", Jr.;'
 
 
 @pytest.fixture
@@ -108,14 +110,14 @@ def test_a_hostile_share_back_name_never_becomes_a_header(app, client, owner, ev
         assert names.count(b"to") == 1, head
         assert b"reply-to" not in names, head  # neither injected nor the owner's login email
         assert names.count(b"content-type") == 1, head
-        assert b"text/html" not in raw and b"<b>phish</b>" not in raw
+        assert b"text/html" not in raw and b"<b>hi" not in raw
         for field in header_fields(raw):
             if not field.lower().startswith(b"to:"):
-                assert b"evil@attacker.example" not in field, field  # nowhere but inside the quoted name
+                assert EVIL.encode() not in field, field  # nowhere but inside the quoted name
     [bob] = [got for got in received if got.rcpt_tos == ["bob@example.net"]]
     to = email.message_from_bytes(bob.data, policy=email.policy.default)["To"]
     assert (to.addresses[0].display_name, to.addresses[0].addr_spec) == (TRICKY, "bob@example.net")
-    assert b'"Bob \\"Reply-To: evil@attacker.example\\", Jr.;"' in bob.data  # quoted, on the To line
+    assert b'To: "Bob \\"Reply-To: e@evil.example\\", Jr.;" <bob@example.net>\r\n' in bob.data  # quoted
 
     assert hostile.status_code == 422  # the visitor is told, and nothing was stored
     assert "=?…?=" in hostile.get_data(as_text=True)

@@ -81,7 +81,7 @@ def test_an_international_domain_is_written_in_idna_not_as_an_encoded_word():
     reply_to = next(f for f in header_fields(raw) if f.lower().startswith(b"reply-to:"))
     assert b"<eve@xn--r8jz45g.jp>" in to
     assert b"<taro@xn--strae-oqa.de>" in reply_to
-    assert to.count(b"=?") == 1  # only the Japanese display name is an encoded word
+    assert to.lower().count(b"=?utf-8?") == 1  # only the Japanese display name is an encoded word
 
 
 def test_the_envelope_uses_the_same_ascii_domain_as_the_header():
@@ -119,3 +119,28 @@ def test_a_message_with_injected_headers_fails_the_stored_message_check():
         verify_message(old)
     with pytest.raises(UnsafeHeader):
         verify_message(message().replace(b"Subject:", b"Bcc: evil@attacker.example\r\nSubject:"))
+
+
+def test_the_header_fix_is_detected_by_python_version():
+    import sys
+
+    from webapp.followups.compose import python_has_header_fix
+
+    patched = {(3, 11): (3, 11, 10), (3, 12): (3, 12, 5)}.get(sys.version_info[:2], (3, 13, 0))
+    assert python_has_header_fix() == (sys.version_info[:3] >= patched)
+
+
+def test_an_unpatched_python_is_warned_about_once_per_process(monkeypatch, caplog):
+    import logging
+
+    from webapp.followups import compose as module
+
+    logger = logging.getLogger("ichigo-test-floor")
+    for has_fix, expected in ((False, 1), (True, 0)):
+        monkeypatch.setattr(module, "_python_warned", False)
+        monkeypatch.setattr(module, "python_has_header_fix", lambda has_fix=has_fix: has_fix)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=logger.name):
+            module.warn_if_unpatched_python(logger)
+            module.warn_if_unpatched_python(logger)
+        assert [r.getMessage().count("CVE-2024-6923") for r in caplog.records] == [1] * expected
