@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import begin_write, unit_of_work
 from webapp.errors import Conflict, NotFound, Unauthorized
 from webapp.extensions import db
 from webapp.i18n import N_
@@ -123,10 +123,10 @@ def find_user_by_token(token: str, *, now: datetime | None = None) -> User | Non
     return user
 
 
+@unit_of_work
 def update_settings(user: User, data: dict) -> User:
-    """Change the account's name, interface language or time zone."""
-    for key in ("name", "locale", "timezone"):
+    """Change the account's name, interface language, time zone or where replies may go."""
+    for key in ("name", "locale", "timezone", "is_login_email_reply_to"):
         if key in data:
             setattr(user, key, data[key])
-    db.session.commit()
     return user
