@@ -99,7 +99,7 @@ def register_checks(app: Flask) -> None:
     """Warnings about what the app runs on, logged once per process."""
     from webapp.followups.compose import warn_if_unpatched_python
 
-    warn_if_unpatched_python(app.logger)
+    warn_if_unpatched_python()
 
 
 def register_commands(app: Flask) -> None:

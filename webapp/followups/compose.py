@@ -79,6 +79,7 @@ class VerifyingPolicy(EmailPolicy):
 POLICY = VerifyingPolicy(linesep="\r\n", max_line_length=78)
 
 
+log = logging.getLogger(__name__)
 _python_warned = False
 
 
@@ -88,8 +89,10 @@ def python_has_header_fix() -> bool:
     return hasattr(email.policy.default, "verify_generated_headers")
 
 
-def warn_if_unpatched_python(logger: logging.Logger) -> None:
-    """Log once per process that this Python lacks the email header fix."""
+def warn_if_unpatched_python(logger: logging.Logger = log) -> None:
+    """Log once per process that this Python lacks the email header fix (not through app.logger:
+    touching it gives the "webapp" logger a handler, and every record under it would print twice
+    once the CLI configures logging)."""
     global _python_warned
     if _python_warned or python_has_header_fix():
         return
