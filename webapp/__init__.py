@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_checks(app)
     return app
 
 
@@ -94,6 +95,13 @@ def register_errorhandlers(app: Flask) -> None:
     from webapp.errors import register_errorhandlers as register
 
     register(app)
+
+
+def register_checks(app: Flask) -> None:
+    """Warnings about what the app runs on, logged once per process."""
+    from webapp.followups.compose import warn_if_unpatched_python
+
+    warn_if_unpatched_python()
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Marshmallow fields for text people type: bounded, single-line, no control characters or HTML."""
+"""Marshmallow fields for text people type: bounded, single-line, no control characters or HTML;
+text bound for mail headers (names, subjects) is stricter still."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,29 @@ from marshmallow import ValidationError, fields, validate
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: embeddings, overrides and isolates: they reorder what others see ("Trojan Source")
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: an RFC 2047 encoded word (=?charset?b|q?text?=): mail software decodes it, CR LF included
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[bq]\?.*?\?=", re.IGNORECASE | re.DOTALL)
+#: control, format (zero-width, bidi, soft hyphen …), line and paragraph separators, surrogates,
+#: private use: none of these belongs in a name or a subject that goes into a mail header
+HEADER_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
+#: letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern)
+BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _invisible(ch: str) -> bool:
+    return ch in BLANK or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me")
+
+
+def header_text_problem(value: str) -> str | None:
+    """Why this text cannot go into a mail header ("encoded_word" or "invisible"), else None (pure;
+    composing a message checks names and subjects with it too)."""
+    if ENCODED_WORD.search(value):
+        return "encoded_word"
+    if any(unicodedata.category(ch) in HEADER_UNSAFE for ch in value):
+        return "invisible"
+    return None
 
 
 def check_text(value: str, *, max_length: int, allow_empty: bool = True) -> str:
@@ -24,11 +48,31 @@ def check_text(value: str, *, max_length: int, allow_empty: bool = True) -> str:
         raise ValidationError(_("Control characters are not allowed."))
     if MARKUP.search(value):
         raise ValidationError(_("HTML and scripts are not allowed."))
+    if BIDI_CONTROL.search(value):
+        raise ValidationError(_("Text direction control characters are not allowed."))
+    if any(unicodedata.category(ch) == "Cs" for ch in value):  # a lone surrogate (JSON can carry one)
+        raise ValidationError(_("This contains characters that are not valid text."))
     value = unicodedata.normalize("NFC", value).strip()
     if len(value) > max_length:
         raise ValidationError(_("At most %(n)d characters.", n=max_length))
     if not value and not allow_empty:
         raise ValidationError(_("This field is required."))
+    if value and all(_invisible(ch) for ch in value):
+        raise ValidationError(_("This contains only invisible characters."))
+    return value
+
+
+def check_header_text(value: str, *, max_length: int, allow_empty: bool = True) -> str:
+    """check_text for text that goes into a mail header or a display name (names, subjects):
+    no encoded words and no control, format, separator, surrogate or private-use character at
+    all (zero-width joiners included, so an emoji sequence with one is refused here)."""
+    value = check_text(value, max_length=max_length, allow_empty=allow_empty)
+    problem = header_text_problem(value)
+    if problem == "encoded_word":
+        raise ValidationError(_("Text in the form “=?…?=” is read as encoded text in email, so it is not "
+                                "allowed here."))
+    if problem:
+        raise ValidationError(_("Invisible or control characters are not allowed here."))
     return value
 
 
@@ -60,6 +104,8 @@ class Paragraphs(fields.String):
 class Line(fields.String):
     """One line of plain text, at most ``max_length`` characters once trimmed."""
 
+    check = staticmethod(check_text)
+
     def __init__(self, max_length: int, *, allow_empty: bool = True, **kwargs):
         self.max_length = max_length
         self.allow_empty = allow_empty
@@ -68,7 +114,14 @@ class Line(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        return check_text(value, max_length=self.max_length, allow_empty=self.allow_empty)
+        return self.check(value, max_length=self.max_length, allow_empty=self.allow_empty)
+
+
+class HeaderLine(Line):
+    """One line that ends up in a mail header or a display name: a person's name, a subject, an
+    event name (subjects are made from it)."""
+
+    check = staticmethod(check_header_text)
 
 
 def check_http_url(value: str, *, max_length: int = 500) -> str:
@@ -87,13 +140,26 @@ class HttpUrl(fields.String):
         return check_http_url(super()._deserialize(value, attr, data, **kwargs))
 
 
+#: RFC 5321 4.5.3.1.1; email-validator checks it only in its strict mode
+MAX_LOCAL_PART_OCTETS = 64
+
+
 def normalise_email(value: str) -> str:
-    """Validate an address's syntax (no DNS look-up) and return it normalised."""
+    """Validate an address's syntax (no DNS look-up) and return it normalised.
+
+    An international domain is kept as typed (messages carry its IDNA form); a non-ASCII local
+    part is kept too (a mail app can write to it), and composing a message to it is refused."""
     check_text(value, max_length=254, allow_empty=False)
+    if header_text_problem(value) == "encoded_word":  # "=?…?=" is valid in a local part
+        raise ValidationError(_("Text in the form “=?…?=” is read as encoded text in email, so it is not "
+                                "allowed here."))
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationError(_("Not a valid email address.") + " (" + str(exc) + ")") from exc
+    if len(result.local_part.encode("utf-8")) > MAX_LOCAL_PART_OCTETS:
+        raise ValidationError(_("The part before the @ is too long: at most 64 characters (fewer for "
+                                "non-Latin letters)."))
     return result.normalized.lower() if result.ascii_email else result.normalized
 
 

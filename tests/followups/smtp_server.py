@@ -335,7 +335,7 @@ def make_queued(owner, n: int = 1, *, send_after: datetime | None = None, contac
     for person in contacts:
         message_id = make_message_id(mail_from.rpartition("@")[2] or "ichigo.local")
         text = body if body is not None else f"{person.name}様\n\n昨日はありがとうございました。\n"
-        mime = compose(from_name=from_name, from_addr=mail_from, reply_to=owner.email, to_name=person.name,
+        mime = compose(from_name=from_name, from_addr=mail_from, reply_to="", to_name=person.name,
                        to_addr=person.email, subject=subject, body=text, message_id=message_id, date=now)
         rows.append(FollowUp(owner_id=owner.id, contact_id=person.id, to=person.email, subject=subject,
                              body=text, status="queued", send_after=send_after, message_id=message_id,

@@ -81,7 +81,7 @@ def test_queued_follow_up_goes_out_as_composed_and_is_logged(app, owner, smtp_si
     assert (name, addr) == ("山田 太郎", MAIL_FROM)
     raw_from = next(line for line in got.data.split(b"\r\n") if line.startswith(b"From:"))
     assert raw_from.isascii() and b"=?utf-8?" in raw_from.lower()  # RFC 2047 encoded word
-    assert email.utils.parseaddr(str(msg["Reply-To"]))[1] == owner.email
+    assert "Reply-To" not in msg  # no public email, and the login email only with the user's consent
     assert email.utils.parseaddr(str(msg["To"])) == ("佐藤 花子", "hanako@example.net")
     assert str(msg["Subject"]) == "昨日はありがとうございました"
     assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
@@ -324,10 +324,10 @@ def test_untrusted_certificate_is_not_used(app, owner, clock, tls_cert, monkeypa
 
 def test_addresses_smtp_cannot_carry_fail_alone_and_idn_domains_are_encoded(app, owner, smtp_sink, clock):
     idn = Contact(owner_id=owner.id, name="田中", email="taro@例え.jp")
-    utf8_local = Contact(owner_id=owner.id, name="山田", email="山田@example.jp")
-    db.session.add_all([idn, utf8_local])
+    db.session.add(idn)
     db.session.commit()
-    [bad] = make_queued(owner, 1, contact=utf8_local, send_after=clock.now - timedelta(minutes=2))
+    [bad] = make_queued(owner, 1, send_after=clock.now - timedelta(minutes=2))
+    bad.to = "山田@example.jp"  # approving refuses such an address now; a row queued before still fails alone
     [good] = make_queued(owner, 1, contact=idn)
     stats = worker_for(app, smtp_sink.url, clock).run_once()  # no crash half-way through the batch
     assert (stats.failed, stats.sent) == (1, 1)

@@ -64,3 +64,10 @@ def test_hostile_or_unreadable_payloads_are_refused(payload):
 def test_japanese_mecard_keeps_family_name_first():
     r = read_payload("MECARD:N:山田,太郎;SOUND:やまだ,たろう;;", own_origin=OWN)
     assert r.capture == {"name": "山田 太郎", "name_reading": "やまだ たろう"}
+
+
+def test_a_scanned_name_that_could_write_mail_headers_is_not_taken():
+    vcard = ("BEGIN:VCARD\nVERSION:3.0\nFN:=?utf-8?b?RXZlDQpCY2M6IGVAZXZpbC5leGFtcGxl?=\n"
+             "EMAIL:eve@example.net\nEND:VCARD")
+    with pytest.raises(ScanError, match="no name"):  # as a typed capture, it needs a name that is safe to send to
+        read_payload(vcard, own_origin=OWN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import TimestampMixin, UTCDateTime
@@ -21,6 +21,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     locale: Mapped[str | None] = mapped_column(String(5), default=None)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
+    #: the user agreed (in Settings) that replies to their follow-ups may go to the login email,
+    #: which is then the Reply-To when the profile has no public email; otherwise it never is
+    is_login_email_reply_to: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     tokens: Mapped[list["ApiToken"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

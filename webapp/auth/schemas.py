@@ -6,14 +6,14 @@ from zoneinfo import available_timezones
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from webapp.validation import Email, Line
+from webapp.validation import Email, HeaderLine, Line
 
 
 class SignupIn(Schema):
     email = Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=8, max=256),
                              load_only=True)
-    name = Line(100, allow_empty=False, required=True)
+    name = HeaderLine(100, allow_empty=False, required=True)
     locale = fields.String(validate=validate.OneOf(["ja", "en"]), load_default=None)
     timezone = fields.String(load_default=None)
 
@@ -62,9 +62,11 @@ class TokenList(ListOf):
 
 
 class SettingsIn(Schema):
-    name = Line(100, allow_empty=False)
+    name = HeaderLine(100, allow_empty=False)
     locale = fields.String(validate=validate.OneOf(["ja", "en"]), allow_none=True)
     timezone = fields.String()
+    is_login_email_reply_to = fields.Boolean(metadata={
+        "description": "replies to my follow-ups may go to my login email when my profile has no public email"})
 
     @validates("timezone")
     def _timezone(self, value, **kwargs):

@@ -92,13 +92,17 @@ def settings():
                 errors, status = {"_form": [_("That token was already revoked.")]}, 404
         else:
             try:
-                data = SettingsIn().load(form_data(SettingsIn, request.form))
+                # an unticked checkbox sends nothing: the form always says yes or no
+                form = {**form_data(SettingsIn, request.form),
+                        "is_login_email_reply_to": bool(request.form.get("is_login_email_reply_to"))}
+                data = SettingsIn().load(form)
                 services.update_settings(current_user, data)
                 return redirect(url_for("auth.settings", saved=1))
             except ValidationError as exc:
                 errors, status = exc.messages, 422
     return render_template("auth/settings.html", errors=errors, form=request.form or {
         "name": current_user.name, "locale": current_user.locale or "", "timezone": current_user.timezone,
+        "is_login_email_reply_to": current_user.is_login_email_reply_to,
     }, tokens=services.list_tokens(current_user), timezones=COMMON_TIMEZONES,
         saved=request.args.get("saved")), status
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import vobject
 from marshmallow import ValidationError
 
-from webapp.validation import check_http_url, check_text, normalise_email
+from webapp.validation import check_header_text, check_http_url, check_text, normalise_email
 
 #: the most a QR code can hold (version 40, byte mode, level L); anything longer did not come from one
 MAX_PAYLOAD_BYTES = 2953
@@ -72,6 +72,8 @@ def _clean(result: ScanResult, key: str, value) -> None:
             result.capture[key] = normalise_email(value)
         elif key == "card_url":
             result.capture[key] = check_http_url(value)
+        elif key == "name":  # it becomes a display name in mail headers
+            result.capture[key] = check_header_text(value, max_length=LIMITS[key])
         else:
             result.capture[key] = check_text(value, max_length=LIMITS[key])
     except ValidationError:

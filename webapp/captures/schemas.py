@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.db import utcnow
-from webapp.validation import Email, HttpUrl, Id, Line, Paragraphs
+from webapp.validation import Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 PHONE = re.compile(r"^[0-9+()\-.\s#*ext]{0,40}$")
 MAX_BATCH = 500
@@ -29,7 +29,7 @@ class CaptureIn(Schema):
     client_id = fields.UUID(required=True, metadata={"description": "a UUID the device made for this capture"})
     event_id = Id(allow_none=True, metadata={"description": "omitted: the active event; null: none"})
     captured_at = fields.AwareDateTime(load_default=None, allow_none=True)
-    name = Line(100, allow_empty=False, required=True)
+    name = HeaderLine(100, allow_empty=False, required=True)
     name_reading = Line(100, load_default="")
     email = Email(load_default="", allow_none=True)
     phone = Phone(load_default="")

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from webapp.captures.schemas import Phone
 from webapp.contacts.models import TIERS
 from webapp.contacts.services import decode_cursor
-from webapp.validation import MAX_ID, Email, HttpUrl, Id, Line, Paragraphs
+from webapp.validation import MAX_ID, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -39,7 +39,7 @@ class ContactQuery(Schema):
 
 
 class ContactPatch(Schema):
-    name = Line(100, allow_empty=False)
+    name = HeaderLine(100, allow_empty=False)
     name_reading = Line(100)
     email = Email(allow_none=True, metadata={"description": "empty or null clears it"})
     phone = Phone()

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, fields, validate
 
 from webapp.events.services import DEFAULT_LIMIT, MAX_LIMIT
-from webapp.validation import Line
+from webapp.validation import HeaderLine, Line
 
 FORM_TEXT_FIELDS = ("name", "place", "community", "why_here", "goal")
 FORM_TIME_FIELDS = ("starts_at", "ends_at")
@@ -16,7 +16,7 @@ FORM_TIME_FIELDS = ("starts_at", "ends_at")
 class EventPatch(Schema):
     """Any subset of an event's fields; the end may not be before the start."""
 
-    name = Line(100, allow_empty=False)
+    name = HeaderLine(100, allow_empty=False)  # subjects are made from it
     starts_at = fields.AwareDateTime(allow_none=True, metadata={"description": "ISO 8601 with an offset"})
     ends_at = fields.AwareDateTime(allow_none=True, metadata={"description": "not before starts_at"})
     place = Line(200)
@@ -30,7 +30,7 @@ class EventPatch(Schema):
 class EventIn(EventPatch):
     """A new event: only ``name`` is required."""
 
-    name = Line(100, allow_empty=False, required=True)
+    name = HeaderLine(100, allow_empty=False, required=True)
 
 
 class EventOut(Schema):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from webapp.followups.models import STATUSES
-from webapp.validation import Line, Paragraphs
+from webapp.validation import HeaderLine, Paragraphs
 
 LOCALES = ("ja", "en")
 DEFAULT_LIMIT = 50
@@ -33,7 +33,7 @@ class SendAfter(fields.AwareDateTime):
 class FollowUpPatch(Schema):
     """Edit, reschedule, approve (`queued`), cancel, or go back to `draft`."""
 
-    subject = Line(200, allow_empty=False)
+    subject = HeaderLine(200, allow_empty=False)
     body = Paragraphs(5000, validate=validate.Length(min=1, error="This field is required."))
     send_after = SendAfter(allow_none=True, metadata={
         "description": "ISO 8601 with an offset; a time between 21:00 and 08:00 local is kept only when given "
@@ -91,7 +91,7 @@ class ApproveAllOut(Schema):
 
 
 class TemplateIn(Schema):
-    subject = Line(200, allow_empty=False, required=True)
+    subject = HeaderLine(200, allow_empty=False, required=True)
     body = Paragraphs(5000, required=True, validate=validate.Length(min=1, error="This field is required."))
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.auth.models import User
@@ -15,8 +14,8 @@ from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import get_event_for
 from webapp.extensions import db
-from webapp.followups.compose import compose, make_message_id
 from webapp.followups.models import FollowUp, Interaction, MessageTemplate
+from webapp.followups.outgoing import compose_for
 from webapp.followups.schedule import default_send_after, next_allowed
 from webapp.followups.templating import DEFAULTS, TemplateProblem, check_template, render
 from webapp.i18n import N_
@@ -78,7 +77,7 @@ def _variables(owner: User, profile, contact: Contact, encounter: Encounter, eve
     return {
         "contact_name": contact.name, "contact_company": contact.company,
         "event_name": event.name if event else "", "conversation": encounter.conversation,
-        "needs": encounter.needs, "promise": promise or "", "memorable": encounter.memorable,
+        "promise": promise or "", "memorable": encounter.memorable,  # never the need: it is private
         "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
     }
 
@@ -154,17 +153,6 @@ def list_followups(owner: User, *, status: str | None = None, after_id: int | No
     return list(db.session.scalars(query.order_by(FollowUp.id.desc()).limit(limit)))
 
 
-def _compose_for(owner: User, followup: FollowUp, now: datetime) -> bytes:
-    contact = db.session.get(Contact, followup.contact_id)
-    config = current_app.config
-    if not followup.message_id:
-        followup.message_id = make_message_id(config["MAIL_FROM"].rpartition("@")[2] or "ichigo.local")
-    profile = get_profile_for(owner)
-    return compose(from_name=profile.name or owner.name, from_addr=config["MAIL_FROM"], reply_to=owner.email,
-                   to_name=contact.name if contact else "", to_addr=followup.to, subject=followup.subject,
-                   body=followup.body, message_id=followup.message_id, date=now)
-
-
 def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: datetime) -> None:
     """Queue in one statement guarded by the current status, so a double click queues once.
 
@@ -176,7 +164,7 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
         when = followup.send_after
     else:
         when = next_allowed(now, owner.timezone)
-    mime = _compose_for(owner, followup, now)
+    mime = compose_for(owner, followup, now)
     result = db.session.execute(
         update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(QUEUEABLE + ("queued",)))
         .values(status="queued", send_after=when, mime=mime, message_id=followup.message_id, last_error="")
@@ -218,12 +206,24 @@ def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime 
 
 @unit_of_work
 def approve_all(owner: User, *, now: datetime | None = None) -> int:
-    """Queue every draft at its scheduled time."""
+    """Queue every draft at its scheduled time; one that cannot be composed safely stays a draft,
+    its reason in `last_error`. Returns how many were queued."""
     now = now or utcnow()
     drafts = db.session.scalars(select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.status == "draft")).all()
+    queued = 0
     for followup in drafts:
+<<<<<<< HEAD
         _queue(owner, followup, None, now)
     return len(drafts)
+=======
+        try:
+            _queue(owner, followup, None, now)
+        except ValidationFailed as exc:
+            followup.last_error = exc.message
+            continue
+        queued += 1
+    return queued
+>>>>>>> i12-mail
 
 
 @unit_of_work

@@ -15,12 +15,16 @@ VARIABLES = {
     "contact_company": "their company ('' when unknown)",
     "event_name": "the event where you met ('' when none)",
     "conversation": "what you talked about",
-    "needs": "their need or challenge",
     "promise": "what you promised ('' when nothing)",
     "memorable": "something memorable about them",
     "my_name": "your name",
     "my_keyword": "your brand keyword",
     "my_card_url": "the link to your card",
+}
+#: variables templates may no longer use, and why; a template stored earlier sees them as ''
+RETIRED = {
+    "needs": "{{ needs }} is no longer available: their need is private and never goes into an email. "
+             "If you want to mention it, write it in the draft yourself",
 }
 
 DEFAULTS = {
@@ -33,8 +37,6 @@ DEFAULTS = {
 {% else %}お時間をいただき、ありがとうございました。
 {% endif %}{% if promise %}
 お約束していた「{{ promise }}」の件、お送りします。
-{% endif %}{% if needs %}
-「{{ needs }}」について、お役に立てそうなことがあればいつでもお声がけください。
 {% endif %}
 また近いうちにお話しできればうれしいです。
 
@@ -51,8 +53,6 @@ It was good to meet you{% if event_name %} at {{ event_name }}{% endif %}.
 {% if conversation %}Thank you for telling me about {{ conversation }} – it stayed with me.
 {% endif %}{% if promise %}
 As promised: {{ promise }}.
-{% endif %}{% if needs %}
-If I can help with {{ needs }}, just reply to this email.
 {% endif %}
 I hope we can talk again soon.
 
@@ -65,7 +65,7 @@ I hope we can talk again soon.
 
 SAMPLE = {
     "contact_name": "山田 花子", "contact_company": "いちご", "event_name": "AI Meetup",
-    "conversation": "教育AI", "needs": "採用", "promise": "記事を送る", "memorable": "青いスカーフ",
+    "conversation": "教育AI", "promise": "記事を送る", "memorable": "青いスカーフ",
     "my_name": "Taro", "my_keyword": "AI tools for teachers", "my_card_url": "https://ichigo.example/c/x",
 }
 
@@ -158,9 +158,21 @@ def _render_part(part: str, source: str, values: dict) -> str:
     return out
 
 
+def _check_retired(part: str, source: str) -> None:
+    try:
+        tree = _env.parse(source)
+    except TemplateSyntaxError:
+        return  # rendering reports it, with its line
+    for node in tree.find_all(nodes.Name):
+        if node.name in RETIRED:
+            raise TemplateProblem(part, node.lineno, RETIRED[node.name])
+
+
 def check_template(subject: str, body: str) -> None:
-    """Refuse a broken template with the line and the reason (syntax, unknown variable, unsafe)."""
+    """Refuse a broken template with the line and the reason (syntax, unknown or retired variable,
+    unsafe)."""
     for part, source in (("subject", subject), ("body", body)):
+        _check_retired(part, source)
         rendered = _render_part(part, source, SAMPLE)
         if part == "subject" and ("\n" in rendered.strip() or "\r" in rendered):
             raise TemplateProblem(part, None, "the subject must stay on one line")
@@ -168,7 +180,7 @@ def check_template(subject: str, body: str) -> None:
 
 def render(subject: str, body: str, variables: dict) -> tuple[str, str]:
     """Subject and body for one contact; raises TemplateProblem if the template fails on this data."""
-    values = {key: variables.get(key) or "" for key in VARIABLES}
+    values = {**dict.fromkeys(RETIRED, ""), **{key: variables.get(key) or "" for key in VARIABLES}}
     out_subject = " ".join(_render_part("subject", subject, values).split())
     out_body = re.sub(r"\n{3,}", "\n\n", _render_part("body", body, values)).strip() + "\n"
     return out_subject[:200], out_body

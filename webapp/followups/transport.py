@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from webapp.followups.compose import UnsafeHeader, ascii_address
+
 
 class TemporaryFailure(Exception):
     """Try again later: a 4xx reply, or the connection failed before the message data was sent."""
@@ -218,19 +220,20 @@ def open_transport(url: str, *, timeout: float = 30.0):
 
 
 def _envelope_address(address: str) -> str:
-    """The address as SMTP carries it without SMTPUTF8: a non-ASCII domain in IDNA form. A
-    non-ASCII local part cannot be carried at all, so that message fails (smtplib would raise
-    UnicodeEncodeError mid-batch, and the row would be reclaimed and crash the worker forever)."""
+    """The address as SMTP carries it without SMTPUTF8: the same ASCII form the message's headers
+    carry (an international domain in IDNA 2008, compose.ascii_address). A non-ASCII local part
+    cannot be carried at all, so that message fails (smtplib would raise UnicodeEncodeError
+    mid-batch, and the row would be reclaimed and crash the worker forever)."""
     if address.isascii():
         return address
-    local, at, domain = address.rpartition("@")
-    if not local.isascii():
-        raise PermanentFailure(f"The address {address} has non-ASCII characters before the @, "
-                               "which this sender cannot deliver.")
     try:
-        return f"{local}{at}{domain.encode('idna').decode('ascii')}"
-    except UnicodeError as exc:
-        raise PermanentFailure(f"The address {address} has a domain that cannot be encoded: {exc}") from exc
+        local, domain = ascii_address(address)
+    except UnsafeHeader as exc:
+        if exc.reason == "non_ascii_local_part":
+            raise PermanentFailure(f"The address {address} has non-ASCII characters before the @, "
+                                   "which this sender cannot deliver.") from exc
+        raise PermanentFailure(f"The address {address} cannot be used: {exc}") from exc
+    return f"{local}@{domain}"
 
 
 def _dot_stuffed(message: bytes) -> bytes:

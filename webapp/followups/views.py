@@ -12,6 +12,7 @@ from webapp.events.schemas import local_to_iso
 from webapp.events.views import card_link
 from webapp.followups import services
 from webapp.followups.models import FollowUp
+from webapp.followups.outgoing import find_need, find_reply_to
 from webapp.followups.schemas import LOCALES, FollowUpPatch, TemplateIn
 from webapp.followups.templating import VARIABLES, TemplateProblem
 from webapp.validation import translate_error
@@ -44,7 +45,7 @@ def variable_meanings() -> dict[str, str]:
     """What each template variable holds, in the user's language."""
     return {"contact_name": _("their name"), "contact_company": _("their company (empty when unknown)"),
             "event_name": _("the event where you met (empty when none)"),
-            "conversation": _("what you talked about"), "needs": _("their need or challenge"),
+            "conversation": _("what you talked about"),
             "promise": _("what you promised (empty when nothing)"),
             "memorable": _("something memorable about them"), "my_name": _("your name"),
             "my_keyword": _("your brand keyword"), "my_card_url": _("the link to your card")}
@@ -83,7 +84,8 @@ def index():
         sections.append({"status": status, "items": rows[:PAGE], "more": more})
     names = services.contact_names(current_user, [f for section in sections for f in section["items"]])
     return render_template("followups/index.html", sections=sections, names=names, labels=status_labels(),
-                           only=only, approved=request.args.get("approved", type=int))
+                           only=only, approved=request.args.get("approved", type=int),
+                           reply_to=find_reply_to(current_user))
 
 
 @bp.route("/followups/approve-all", methods=["POST"])
@@ -102,7 +104,8 @@ def _render_show(followup: FollowUp, form: dict, errors: dict, status: int = 200
         "followups/show.html", followup=followup, contact_name=names.get(followup.contact_id, ""),
         form=form, errors=errors, message=message, labels=status_labels(),
         mailto=services.mailto_link(followup), editable=followup.status in services.EDITABLE,
-        saved=request.args.get("saved")), status
+        saved=request.args.get("saved"), reply_to=find_reply_to(current_user),
+        need=find_need(current_user, followup)), status
 
 
 @bp.route("/followups/<int:followup_id>", methods=["GET", "POST"])

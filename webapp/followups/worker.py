@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from webapp.db import UTCDateTime, utcnow
 from webapp.db_setup import begin_write
 from webapp.extensions import db
+from webapp.followups.compose import UnsafeHeader, verify_message
 from webapp.followups.models import FollowUp, Interaction
 from webapp.followups.transport import (LeaseLost, PermanentFailure, TemporaryFailure, UncertainDelivery,
                                         open_transport)
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 #: stored as the follow-up's last_error; pages show it translated (tr_error)
 UNKNOWN_NOTE = N_("The sender stopped after handing this message to the mail server, so it may have been "
                   "sent. It is not resent automatically; check your Sent mail or the recipient, then resend.")
+UNSAFE_NOTE = N_("Not sent: this message's headers are not the ones Ichigo writes (it was composed by an older "
+                 "version, or altered). Check the contact's name, address and the subject, then resend.")
 
 
 @dataclass
@@ -361,6 +364,14 @@ class Worker:
             writes.fenced(item, status="queued", send_after=wait_until, lease_owner="",
                           last_error="Held back: the hourly or daily sending limit was reached.")
             stats.deferred += 1
+            return
+
+        try:  # a message stored by older code (or altered) whose headers are not compose's own
+            verify_message(item.mime)
+        except UnsafeHeader as exc:
+            log.warning("follow-up %s not sent: %s", item.id, exc)
+            writes.fenced(item, status="failed", attempts=item.attempts, lease_owner="", last_error=UNSAFE_NOTE)
+            stats.failed += 1
             return
 
         def before_data() -> bool:

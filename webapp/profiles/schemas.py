@@ -6,7 +6,7 @@ import re
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from webapp.validation import Color, Email, HttpUrl, Line, check_text
+from webapp.validation import Color, Email, HeaderLine, HttpUrl, Line, check_text
 
 MAX_LINKS = 5
 INTRO_LENGTH = 280
@@ -26,7 +26,7 @@ class Phone(fields.String):
 class ProfileIn(Schema):
     """A whole profile (PUT replaces it): only name and keyword are required."""
 
-    name = Line(100, allow_empty=False, required=True)
+    name = HeaderLine(100, allow_empty=False, required=True)
     name_reading = Line(100, load_default="")
     keyword = Line(60, allow_empty=False, required=True,
                    metadata={"description": "one line people can repeat, e.g. \"I build AI tools for teachers\""})

@@ -20,7 +20,7 @@ from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
 from webapp.relationships.services import open_followup_for
 
-#: built-in check-in texts, in the follow-up templates' language (same variables)
+#: built-in check-in texts, in the follow-up templates' language (same variables; never the private need)
 CHECKIN = {
     "ja": {
         "subject": "ご無沙汰しております（{{ my_name }}）",
@@ -31,8 +31,6 @@ CHECKIN = {
 {% else %}その後いかがお過ごしでしょうか。
 {% endif %}{% if promise %}
 お約束していた「{{ promise }}」の件、お送りします。
-{% endif %}{% if needs %}
-「{{ needs }}」について、何かお役に立てることがあればお気軽にお声がけください。
 {% endif %}
 またお話しできる機会があればうれしいです。
 
@@ -50,8 +48,6 @@ It has been a while since we talked{% if event_name %} at {{ event_name }}{% end
 {% else %}I hope all is well with you.
 {% endif %}{% if promise %}
 As promised: {{ promise }}.
-{% endif %}{% if needs %}
-If I can help with {{ needs }}, just reply to this email.
 {% endif %}
 It would be good to catch up.
 
@@ -86,7 +82,7 @@ def draft_checkin(owner: User, contact_id: int, *, card_url: str, now: datetime 
     subject, body = render(texts["subject"], texts["body"], {
         "contact_name": contact.name, "contact_company": contact.company,
         "event_name": event.name if event else "", "conversation": last.conversation if last else "",
-        "needs": last.needs if last else "", "promise": promise or "", "memorable": "",
+        "promise": promise or "", "memorable": "",
         "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
     })
     followup = FollowUp(owner_id=owner.id, contact_id=contact.id, to=contact.email, subject=subject, body=body,

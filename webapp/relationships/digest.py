@@ -6,6 +6,7 @@ worker sends it with the same claims, retries, caps and "may have been sent" han
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -18,12 +19,14 @@ from sqlalchemy import select, update
 from webapp.auth.models import User
 from webapp.db_setup import unit_of_work
 from webapp.extensions import db
-from webapp.followups.compose import compose, make_message_id
+from webapp.followups.compose import UnsafeHeader, compose, make_message_id
 from webapp.followups.models import FollowUp
 from webapp.relationships import cadence
 from webapp.relationships.due import list_reminders
 from webapp.relationships.labels import reminder_label
 from webapp.relationships.models import ReminderSettings
+
+log = logging.getLogger(__name__)
 
 #: the local time a day's (or Monday's, weekly) digest becomes due
 DIGEST_TIME = time(8, 0)
@@ -71,7 +74,8 @@ def enqueue_digests(*, now: datetime, base_url: str = "") -> DigestRun:
 
 
 def _enqueue_one(user: User, frequency: str, period: str, now: datetime, base_url: str) -> bool | None:
-    """True: queued; False: nothing was due (the period is still marked done); None: another run won."""
+    """True: queued; False: nothing was due, or it could not be composed safely (the period is still
+    marked done); None: another run won."""
     page = list_reminders(user, now=now, limit=DIGEST_ITEMS, promises_until=cadence.end_of_today(now, user.timezone))
     message = _message(user, frequency, page, now, base_url) if page.items else None
     return _claim_period(user.id, period, message)
@@ -91,7 +95,9 @@ def _claim_period(owner_id: int, period: str, message: FollowUp | None) -> bool 
     return message is not None
 
 
-def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> FollowUp:
+def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> FollowUp | None:
+    """The digest, to the user's login email with no Reply-To; None (logged) when it cannot be
+    composed safely. A name stored before names were checked is left out of To."""
     config = current_app.config
     with force_locale(user.locale or "en"):
         count = len(page.items)
@@ -102,7 +108,15 @@ def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> 
                                base_url=base_url.rstrip("/"), tz=user.timezone, local_date=cadence.local_date,
                                reminder_label=reminder_label)
     message_id = make_message_id(config["MAIL_FROM"].rpartition("@")[2] or "ichigo.local")
-    mime = compose(from_name="Ichigo", from_addr=config["MAIL_FROM"], reply_to="", to_name=user.name,
-                   to_addr=user.email, subject=subject, body=body, message_id=message_id, date=now)
+    mime = None
+    for to_name in (user.name, ""):
+        try:
+            mime = compose(from_name="Ichigo", from_addr=config["MAIL_FROM"], reply_to="", to_name=to_name,
+                           to_addr=user.email, subject=subject, body=body, message_id=message_id, date=now)
+            break
+        except UnsafeHeader as exc:
+            if exc.field != "to_name":
+                log.warning("digest for user %s not queued: %s", user.id, exc)
+                return None
     return FollowUp(owner_id=user.id, contact_id=None, purpose="digest", to=user.email, subject=subject,
                     body=body, status="queued", send_after=now, message_id=message_id, mime=mime)
