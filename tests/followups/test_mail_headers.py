@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from tests.captures.helpers import share_back
 from tests.conftest import bearer, build_app, csrf_token_of, make_token, make_user
 from tests.followups.smtp_server import smtp_sink  # noqa: F401
 from webapp.captures.services import capture_contact
@@ -90,8 +91,8 @@ def run_worker_once(app, sink):
 
 def test_a_hostile_share_back_name_never_becomes_a_header(app, client, owner, event, smtp_sink):
     slug = get_profile_for(owner).slug
-    hostile = client.post(f"/c/{slug}/connect?e=meetup01", data={"name": HOSTILE, "email": "eve@example.net"})
-    tricky = client.post(f"/c/{slug}/connect?e=meetup01", data={"name": TRICKY, "email": "bob@example.net"})
+    hostile = share_back(client, slug, {"name": HOSTILE, "email": "eve@example.net"}, query="?e=meetup01")
+    tricky = share_back(client, slug, {"name": TRICKY, "email": "bob@example.net"}, query="?e=meetup01")
     assert tricky.status_code == 200
 
     login(client, owner)  # the owner drafts for the event and approves everything, in the browser

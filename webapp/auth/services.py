@@ -12,11 +12,7 @@ from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
 from webapp.db import utcnow
-<<<<<<< HEAD
 from webapp.db_setup import unit_of_work
-=======
-from webapp.db_setup import begin_write, unit_of_work
->>>>>>> i12-mail
 from webapp.errors import Conflict, NotFound, Unauthorized
 from webapp.extensions import db
 from webapp.i18n import N_
@@ -131,14 +127,11 @@ def find_user_by_token(token: str, *, now: datetime | None = None) -> User | Non
 
 
 @unit_of_work
-<<<<<<< HEAD
 def _note_use(token_id: int, now: datetime) -> None:
     db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 @unit_of_work
-=======
->>>>>>> i12-mail
 def update_settings(user: User, data: dict) -> User:
     """Change the account's name, interface language, time zone or where replies may go."""
     for key in ("name", "locale", "timezone", "is_login_email_reply_to"):

@@ -10,12 +10,8 @@ from webapp.auth.models import User
 from webapp.captures.services import CaptureResult, capture_contact
 from webapp.events.models import Event
 from webapp.extensions import db
-<<<<<<< HEAD
 from webapp.security import Stamp
-from webapp.validation import Email, Line, Paragraphs
-=======
 from webapp.validation import Email, HeaderLine, Line, Paragraphs
->>>>>>> i12-mail
 
 #: a fixed namespace: the same visitor leaving the same message for the same event is one encounter
 SHARE_BACK_NS = uuid.UUID("5f0c1c7e-3d1a-4a53-9a57-0d7f1e6b1c01")

@@ -212,10 +212,6 @@ def approve_all(owner: User, *, now: datetime | None = None) -> int:
     drafts = db.session.scalars(select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.status == "draft")).all()
     queued = 0
     for followup in drafts:
-<<<<<<< HEAD
-        _queue(owner, followup, None, now)
-    return len(drafts)
-=======
         try:
             _queue(owner, followup, None, now)
         except ValidationFailed as exc:
@@ -223,7 +219,6 @@ def approve_all(owner: User, *, now: datetime | None = None) -> int:
             continue
         queued += 1
     return queued
->>>>>>> i12-mail
 
 
 @unit_of_work
