@@ -39,10 +39,20 @@ def capture(client, user, event_id, name="佐藤 花子", **fields):
     return response.get_json()
 
 
-def draft(client, user, event_id):
-    response = client.post(f"/api/v1/events/{event_id}/followups", headers=user.headers)
+def draft(client, user, event_id, **kw):
+    response = client.post(f"/api/v1/events/{event_id}/followups", headers=user.headers, **kw)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def follow(client, user, path):
+    """Every item of a paged list, from its first page to its last."""
+    items = []
+    while path:
+        page = client.get(path, headers=user.headers).get_json()
+        items += page["items"]
+        path = page["next"]
+    return items
 
 
 @pytest.fixture
@@ -50,44 +60,108 @@ def one(client, owner):
     """One draft for 佐藤 花子, as the API shows it."""
     event_id = post_event(client, owner)
     capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI", promise="記事を送る")
-    return draft(client, owner, event_id)["items"][0]
+    [followup_id] = draft(client, owner, event_id)["ids"]
+    return client.get(f"/api/v1/followups/{followup_id}", headers=owner.headers).get_json()
 
 
-def test_drafting_for_an_event_answers_created_skipped_and_already(client, owner):
+def test_drafting_for_an_event_answers_counts_ids_and_where_to_read_them(client, owner):
     event_id = post_event(client, owner)
-    capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI")
+    hanako = capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI")
     no_mail = capture(client, owner, event_id, name="鈴木 一郎", conversation="名刺がなかった")
+    capture(client, owner, post_event(client, owner, "Other"), name="別の人", email="other@example.com")
 
-    out = draft(client, owner, event_id)
+    out = draft(client, owner, event_id, json={})
 
-    [item] = out["items"]
+    assert {key: out[key] for key in ("created", "already", "skipped", "failed")} == {
+        "created": 1, "already": 0, "skipped": 1, "failed": 0}
+    assert len(out["ids"]) == 1 and out["failures"] == []
+    [item] = follow(client, owner, out["drafts_url"])
+    assert item["id"] == out["ids"][0] and item["contact_id"] == hanako["contact_id"]
     assert item["contact_name"] == "佐藤 花子" and item["to"] == "hanako@example.com"
     assert item["status"] == "draft" and item["attempts"] == 0 and item["message_id"] == ""
     assert "教育AI" in item["body"] and item["mailto"].startswith("mailto:hanako%40example.com?subject=")
-    assert set(item) >= {"id", "contact_id", "to", "subject", "body", "status", "send_after", "attempts",
-                         "last_error", "message_id", "sent_at", "is_sent_by_hand"}
-    [skipped] = out["skipped"]
+    [skipped] = follow(client, owner, out["skipped_url"])
     assert skipped["contact_id"] == no_mail["contact_id"] and skipped["name"] == "鈴木 一郎"
-    assert "名刺がなかった" in skipped["body"] and skipped["subject"]
-    assert out["already"] == 0
+    assert "名刺がなかった" in skipped["body"] and skipped["subject"] and skipped["problem"] == ""
 
     again = draft(client, owner, event_id)
-    assert again["items"] == [] and again["already"] == 1 and len(again["skipped"]) == 1
+    assert (again["created"], again["ids"], again["already"], again["skipped"]) == (0, [], 1, 1)
 
 
-def test_list_filters_by_status_and_follows_next(client, owner):
+@pytest.mark.parametrize("kw", [
+    {"json": {"event_id": 5}},
+    {"json": []},
+    {"json": "x"},
+    {"data": "hello", "content_type": "text/plain"},
+    {"data": "{not json", "content_type": "application/json"},
+])
+def test_drafting_takes_nothing_or_an_empty_object(client, owner, kw):
+    event_id = post_event(client, owner)
+    capture(client, owner, event_id, email="hanako@example.com")
+    response = client.post(f"/api/v1/events/{event_id}/followups", headers=owner.headers, **kw)
+    assert response.status_code in (400, 422) and response.get_json()["error"]["code"]
+    assert client.get("/api/v1/followups", headers=owner.headers).get_json()["items"] == []
+    assert draft(client, owner, event_id, data="", content_type="text/plain")["created"] == 1
+
+
+def test_a_contact_the_template_fails_for_is_reported_and_the_others_are_drafted(client, owner):
+    template = {"subject": "{{ contact_name }}様",
+                "body": "{% if contact_name == 'Ken' %}{{ conversation }}\n{{ conversation }}\n{{ conversation }}"
+                        "{% else %}{{ conversation }}{% endif %}"}
+    assert client.put("/api/v1/templates/ja", json=template, headers=owner.headers).status_code == 200
+    event_id = post_event(client, owner)
+    capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI")
+    ken = capture(client, owner, event_id, name="Ken", email="ken@example.com", conversation="あ" * 2000)
+
+    out = draft(client, owner, event_id)
+
+    assert (out["created"], out["failed"]) == (1, 1)
+    [failure] = out["failures"]
+    assert failure["contact_id"] == ken["contact_id"] and failure["name"] == "Ken" and failure["part"] == "body"
+    assert "longer than 5,000 characters" in failure["reason"]
+    assert client.delete("/api/v1/templates/ja", headers=owner.headers).status_code == 200
+    again = draft(client, owner, event_id)  # once the template is fixed, Ken is drafted too
+    assert (again["created"], again["already"], again["failed"]) == (1, 1, 0)
+
+
+def test_list_filters_by_status_and_event_and_follows_next(client, owner):
     event_id = post_event(client, owner)
     for n in range(3):
         capture(client, owner, event_id, name=f"P{n}", email=f"p{n}@example.com")
-    items = draft(client, owner, event_id)["items"]
-    client.patch(f"/api/v1/followups/{items[0]['id']}", json={"status": "cancelled"}, headers=owner.headers)
+    other = post_event(client, owner, "Other")
+    capture(client, owner, other, name="Q", email="q@example.com")
+    ids = draft(client, owner, event_id)["ids"]
+    [other_id] = draft(client, owner, other)["ids"]
+    client.patch(f"/api/v1/followups/{ids[0]}", json={"status": "cancelled"}, headers=owner.headers)
 
-    page = client.get("/api/v1/followups?limit=2", headers=owner.headers).get_json()
-    assert len(page["items"]) == 2 and page["next"]
+    page = client.get(f"/api/v1/followups?limit=2&event_id={event_id}", headers=owner.headers).get_json()
+    assert len(page["items"]) == 2 and f"event_id={event_id}" in page["next"]
     rest = client.get(page["next"], headers=owner.headers).get_json()
     assert len(rest["items"]) == 1 and rest["next"] is None
+    assert sorted(i["id"] for i in page["items"] + rest["items"]) == sorted(ids)
+    assert [i["id"] for i in follow(client, owner, f"/api/v1/followups?event_id={other}")] == [other_id]
+    assert len(follow(client, owner, "/api/v1/followups?limit=2")) == 4
     cancelled = client.get("/api/v1/followups?status=cancelled", headers=owner.headers).get_json()
-    assert [i["id"] for i in cancelled["items"]] == [items[0]["id"]] and cancelled["next"] is None
+    assert [i["id"] for i in cancelled["items"]] == [ids[0]] and cancelled["next"] is None
+
+
+def test_skipped_texts_page_and_another_users_event_is_404(client, owner, stranger):
+    event_id = post_event(client, owner)
+    made = [capture(client, owner, event_id, name=f"名無し {n}", conversation=f"話題 {n}")["contact_id"]
+            for n in range(3)]
+    first = client.get(f"/api/v1/events/{event_id}/followups/skipped?limit=2", headers=owner.headers).get_json()
+    assert len(first["items"]) == 2 and first["next"]
+    texts = follow(client, owner, f"/api/v1/events/{event_id}/followups/skipped?limit=2")
+    assert [t["contact_id"] for t in texts] == sorted(made)
+    assert all(f"話題 {n}" in t["body"] for n, t in enumerate(texts))
+    response = client.get(f"/api/v1/events/{event_id}/followups/skipped", headers=stranger.headers)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["event_id=0", "event_id=x", "event_id=999999"])
+def test_list_of_an_unknown_event_is_422(client, owner, query):
+    response = client.get(f"/api/v1/followups?{query}", headers=owner.headers)
+    assert response.status_code == 422 and "event_id" in response.get_json()["error"]["fields"]
 
 
 def test_patch_edits_and_approving_twice_queues_once_with_one_message_id(client, owner, one):

@@ -73,7 +73,9 @@ def test_one_draft_per_contact_with_email_and_the_rest_skipped_with_text(owner, 
     assert all(f.status == "draft" and f.owner_id == owner.id for f in result.created)
     assert result.already == 0
     [skipped] = result.skipped
-    assert skipped["name"] == "鈴木 一郎" and "名刺を切らしていた" in skipped["body"] and skipped["subject"]
+    assert skipped["name"] == "鈴木 一郎" and result.failed == []
+    [text] = services.list_skipped(owner, event.id, card_url=CARD)
+    assert text["contact_id"] == skipped["contact_id"] and "名刺を切らしていた" in text["body"] and text["subject"]
     hanako = next(f for f in result.created if f.to == "hanako@example.com")
     assert "教育AI" in hanako.body and "記事を送る" in hanako.body
     assert "エンジニア採用" not in hanako.body  # the need is private: never in the email
@@ -86,6 +88,23 @@ def test_pressing_draft_twice_makes_no_second_draft(owner, event):
     services.draft_for_event(owner, event.id, card_url=CARD)
     again = services.draft_for_event(owner, event.id, card_url=CARD)
     assert again.created == [] and again.already == 1 and len(again.skipped) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp)) == 1
+
+
+def test_a_second_press_while_the_first_renders_makes_no_second_draft(owner, event, monkeypatch):
+    meet(owner, event, email="hanako@example.com")
+    render, other = services.render, []
+
+    def render_while_pressed_again(*args):
+        if not other:  # the second press runs, start to end, while the first one renders
+            other.append(None)
+            other[0] = services.draft_for_event(owner, event.id, card_url=CARD)
+        return render(*args)
+
+    monkeypatch.setattr(services, "render", render_while_pressed_again)
+    first = services.draft_for_event(owner, event.id, card_url=CARD)
+    assert len(other[0].created) == 1 and (first.created, first.ids, first.already) == ([], [], 1)
+    db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp)) == 1
 
 
@@ -115,6 +134,48 @@ def test_drafts_follow_the_users_language_and_own_template(app):
     meet(owner, event, "Ken", email="ken@example.com", memorable="red hat")
     [second] = services.draft_for_event(owner, event.id, card_url=CARD).created
     assert (second.subject, second.body) == ("Hello Ken", f"Card: {CARD}\nred hat\n")
+
+
+def test_a_contact_the_template_fails_for_is_reported_and_the_others_are_drafted(owner, event):
+    services.save_template(owner, "ja", "{{ contact_name }}様", "{% if contact_name == 'Ken' %}{{ conversation }}\n"
+                           "{{ conversation }}\n{{ conversation }}{% else %}{{ conversation }}{% endif %}")
+    meet(owner, event, email="hanako@example.com", conversation="教育AI")
+    ken = meet(owner, event, "Ken", email="ken@example.com", conversation="あ" * 2000)
+    meet(owner, event, "鈴木 一郎", conversation="名刺を切らしていた")
+
+    result = services.draft_for_event(owner, event.id, card_url=CARD)
+
+    assert [f.to for f in result.created] == ["hanako@example.com"] and len(result.skipped) == 1
+    [failed] = result.failed
+    assert failed["contact_id"] == ken.contact_id and failed["name"] == "Ken" and failed["part"] == "body"
+    assert "longer than 5,000 characters" in failed["reason"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp)) == 1
+
+
+def test_skipped_texts_page_by_contact_and_say_when_the_template_fails(owner, event):
+    services.save_template(owner, "ja", "{{ contact_name }}様", "{{ conversation }}\n{{ conversation }}\n"
+                           "{% if contact_name == 'Ken' %}{{ conversation }}{% endif %}")
+    ids = [meet(owner, event, name, conversation=talk).contact_id
+           for name, talk in (("A", "話題 A"), ("Ken", "あ" * 2000), ("C", "話題 C"))]
+    meet(owner, event, "D", email="d@example.com")
+    first = services.list_skipped(owner, event.id, card_url=CARD, limit=2)
+    rest = services.list_skipped(owner, event.id, card_url=CARD, after_id=first[-1]["contact_id"], limit=2)
+    assert [t["contact_id"] for t in first + rest] == ids
+    assert "話題 A" in first[0]["body"] and first[0]["problem"] == ""
+    assert first[1]["body"] == "" and "longer than 5,000 characters" in first[1]["problem"]
+    with pytest.raises(NotFound):
+        services.list_skipped(make_owner(), event.id, card_url=CARD)
+
+
+def test_list_followups_of_one_event(owner, event):
+    other = create_event(owner, {"name": "Other"})
+    meet(owner, event, email="hanako@example.com")
+    meet(owner, other, "Ken", email="ken@example.com")
+    [mine] = services.draft_for_event(owner, event.id, card_url=CARD).created
+    services.draft_for_event(owner, other.id, card_url=CARD)
+    assert services.list_followups(owner, event_id=event.id) == [mine]
+    with pytest.raises(ValidationFailed):
+        services.list_followups(make_owner(), event_id=event.id)
 
 
 def test_another_users_event_is_not_found(owner, event):

@@ -40,7 +40,7 @@ def event_with_people(client, user):
 @pytest.fixture
 def followup_id(client, me):
     event_id = event_with_people(client, me)
-    return api(client, me, "POST", f"/api/v1/events/{event_id}/followups")["items"][0]["id"]
+    return api(client, me, "POST", f"/api/v1/events/{event_id}/followups")["ids"][0]
 
 
 def post(client, path, **data):
@@ -59,7 +59,7 @@ def fresh(followup_id) -> FollowUp:
 @pytest.mark.parametrize("method,path", [
     ("GET", "/followups"), ("GET", "/followups/1"), ("POST", "/followups/1"), ("GET", "/followups/templates"),
     ("POST", "/followups/approve-all"), ("POST", "/followups/1/resend"), ("POST", "/followups/1/sent-by-hand"),
-    ("POST", "/events/1/followups"),
+    ("POST", "/events/1/followups"), ("GET", "/events/1/followups/skipped"),
 ])
 def test_pages_require_login(client, method, path):
     data = {"csrf_token": csrf_token_of(client, "/login")} if method == "POST" else None
@@ -82,6 +82,36 @@ def test_event_button_drafts_and_shows_the_skipped_text_ready_to_copy(client, me
     again = text_of(post(client, f"/events/{event_id}/followups"))
     assert "1 person already had one" in again and "0 new drafts" in again
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowUp)) == 1
+
+
+def test_the_drafted_page_names_whom_the_template_failed_for_and_why(client, me):
+    template = {"subject": "{{ contact_name }}様", "body": "{% if contact_name == 'Ken' %}{{ conversation }}\n"
+                "{{ conversation }}\n{{ conversation }}{% else %}{{ conversation }}{% endif %}"}
+    api(client, me, "PUT", "/api/v1/templates/ja", json=template)
+    event_id = event_with_people(client, me)
+    api(client, me, "POST", "/api/v1/captures", json={"client_id": str(uuid.uuid4()), "name": "Ken",
+        "email": "ken@example.com", "conversation": "あ" * 2000, "event_id": event_id})
+
+    page = post(client, f"/events/{event_id}/followups")
+
+    html = text_of(page)
+    assert page.status_code == 200 and "1 new draft" in html
+    assert "Ken" in html and "longer than 5,000 characters" in html and 'href="/followups/templates"' in html
+    assert re.search(r"<textarea[^>]*readonly>[^<]*名刺を切らしていた", html)  # the others are all there
+
+
+def test_many_skipped_people_page_their_texts(client, me, monkeypatch):
+    from webapp.followups import views
+
+    monkeypatch.setattr(views, "SKIPPED_PAGE", 1)
+    event_id = event_with_people(client, me)
+    api(client, me, "POST", "/api/v1/captures", json={"client_id": str(uuid.uuid4()), "name": "高橋 三郎",
+        "conversation": "登山の話", "event_id": event_id})
+    html = text_of(post(client, f"/events/{event_id}/followups"))
+    assert "名刺を切らしていた" in html and "登山の話" not in html
+    more = re.search(r'href="(/events/\d+/followups/skipped\?cursor=\d+)"', html).group(1)
+    rest = client.get(more)
+    assert rest.status_code == 200 and "登山の話" in text_of(rest) and "名刺を切らしていた" not in text_of(rest)
 
 
 def test_the_list_shows_sections_names_subjects_and_local_times(client, me, followup_id):
@@ -185,6 +215,7 @@ def test_another_users_event_cannot_be_drafted(client, me, auth):
     auth.logout()
     auth.login(make_user().email)
     assert post(client, f"/events/{event_id}/followups").status_code == 404
+    assert client.get(f"/events/{event_id}/followups/skipped").status_code == 404
 
 
 def test_templates_page_lists_variables_and_saves_and_resets(client, me):

@@ -1,16 +1,17 @@
 """/api/v1 follow-ups: draft for an event, review, approve, resend, by hand; and the user's templates."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from webapp.api.docs import PROTECTED
-from webapp.errors import NotFound
+from webapp.errors import NotFound, ValidationFailed
 from webapp.events.views import card_link
 from webapp.followups import services
-from webapp.followups.schemas import (LOCALES, ApproveAllOut, DraftResultOut, FollowUpList, FollowUpListQuery,
-                                      FollowUpOut, FollowUpPatch, TemplateIn, TemplateOut)
+from webapp.followups.schemas import (FAILURES_SHOWN, LOCALES, ApproveAllOut, DraftIn, DraftResultOut, FollowUpList,
+                                      FollowUpListQuery, FollowUpOut, FollowUpPatch, SkippedList, SkippedQuery,
+                                      TemplateIn, TemplateOut)
 from webapp.followups.templating import VARIABLES
 from webapp.followups.views import followup_out
 
@@ -21,18 +22,50 @@ def _one(followup) -> dict:
     return followup_out(followup, services.contact_names(current_user, [followup]))
 
 
+def _read_body() -> None:
+    """Read the whole request body before answering: a server that closes the connection with a
+    body still unread makes the kernel reset it, and the client loses the answer. Nothing or `{}`
+    is expected (the JSON one is checked by DraftIn)."""
+    if request.get_data().strip() and not request.is_json:
+        raise ValidationFailed("Send an empty JSON object, or nothing.")
+
+
 @bp.route("/events/<int:event_id>/followups", methods=["POST"])
 @login_required
+@bp.arguments(DraftIn(), required=False)
 @bp.response(201, DraftResultOut)
 @bp.doc(**PROTECTED)
-def draft_for_event(event_id):
+def draft_for_event(_data, event_id):
     """Draft a follow-up for each contact met at the event who has an email. Pressing it again makes
-    no second draft (`already` counts them); contacts without an email come back in `skipped` with
-    the text to send another way."""
+    no second draft (`already` counts them). The answer stays small: counts and the new drafts' ids;
+    the drafts page through `drafts_url`, and the texts for contacts without an email through
+    `skipped_url`. Someone the template fails for gets no draft and is named in `failures`, with the
+    reason; the others are drafted all the same."""
+    _read_body()
     result = services.draft_for_event(current_user, event_id, card_url=card_link(current_user))
-    names = services.contact_names(current_user, result.created)
-    return {"items": [followup_out(f, names) for f in result.created], "skipped": result.skipped,
-            "already": result.already}
+    return {"created": len(result.created), "already": result.already, "skipped": len(result.skipped),
+            "failed": len(result.failed), "ids": result.ids,
+            "failures": result.failed[:FAILURES_SHOWN],
+            "drafts_url": url_for("api_followups.list_followups", event_id=event_id),
+            "skipped_url": url_for("api_followups.list_skipped", event_id=event_id)}
+
+
+@bp.route("/events/<int:event_id>/followups/skipped", methods=["GET"])
+@login_required
+@bp.arguments(SkippedQuery(), location="query")
+@bp.response(200, SkippedList)
+@bp.doc(**PROTECTED)
+def list_skipped(args, event_id):
+    """The people met at the event who have no email, each with the text to send another way (or the
+    `problem` the template has with their details); follow `next` for more."""
+    rows = services.list_skipped(current_user, event_id, card_url=card_link(current_user), after_id=args["cursor"],
+                                 limit=args["limit"] + 1)
+    page = rows[:args["limit"]]
+    following = None
+    if len(rows) > args["limit"]:
+        following = url_for("api_followups.list_skipped", event_id=event_id, cursor=page[-1]["contact_id"],
+                            limit=args["limit"])
+    return {"items": page, "next": following}
 
 
 @bp.route("/followups", methods=["GET"])
@@ -41,15 +74,17 @@ def draft_for_event(event_id):
 @bp.response(200, FollowUpList)
 @bp.doc(**PROTECTED)
 def list_followups(args):
-    """The caller's follow-ups, newest first, optionally of one `status`; follow `next` for more."""
-    rows = services.list_followups(current_user, status=args["status"], after_id=args["cursor"],
-                                   limit=args["limit"] + 1)
+    """The caller's follow-ups, newest first, optionally of one `status` or to the people met at one
+    event (`event_id`); follow `next` for more."""
+    rows = services.list_followups(current_user, status=args["status"], event_id=args["event_id"],
+                                   after_id=args["cursor"], limit=args["limit"] + 1)
     page = rows[:args["limit"]]
     following = None
     if len(rows) > args["limit"]:
         query = {"cursor": page[-1].id, "limit": args["limit"]}
-        if args["status"]:
-            query["status"] = args["status"]
+        for key in ("status", "event_id"):
+            if args[key]:
+                query[key] = args[key]
         following = url_for("api_followups.list_followups", **query)
     names = services.contact_names(current_user, page)
     return {"items": [followup_out(f, names) for f in page], "next": following}

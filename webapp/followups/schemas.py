@@ -1,4 +1,5 @@
-"""Follow-up schemas: the review patch and list query in, follow-ups, draft results and templates out."""
+"""Follow-up schemas: the review patch, list queries and drafting in; follow-ups, draft results, skipped
+people's texts and templates out."""
 from __future__ import annotations
 
 from datetime import timezone
@@ -7,13 +8,15 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from webapp.followups.models import STATUSES
-from webapp.validation import HeaderLine, Paragraphs
+from webapp.validation import MAX_ID, HeaderLine, Paragraphs
 
 LOCALES = ("ja", "en")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 #: what a person may set a follow-up to: approve (queued), cancel, or back to draft
 SETTABLE_STATUSES = ("queued", "cancelled", "draft")
+#: the people the template failed for that a drafting answer names (the count says how many in all)
+FAILURES_SHOWN = 20
 
 
 class SendAfter(fields.AwareDateTime):
@@ -66,24 +69,58 @@ class FollowUpList(Schema):
 
 class FollowUpListQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+    event_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                              metadata={"description": "only the follow-ups to people met at this event"})
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                             metadata={"description": "from `next`: list follow-ups older than this one"})
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
+class DraftIn(Schema):
+    """Nothing to send: an empty object `{}`, or no body at all."""
+
+
+class DraftFailureOut(Schema):
+    """Someone the template failed for (or went over a limit for): no draft was made for them."""
+
+    contact_id = fields.Integer()
+    name = fields.String()
+    part = fields.String(metadata={"enum": ["subject", "body"]})
+    line = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class DraftResultOut(Schema):
+    created = fields.Integer(metadata={"description": "drafts made now"})
+    already = fields.Integer(metadata={"description": "contacts that already had a follow-up for this event"})
+    skipped = fields.Integer(metadata={"description": "contacts without an email: their texts are at `skipped_url`"})
+    failed = fields.Integer(metadata={"description": "contacts the template failed for: no draft was made"})
+    ids = fields.List(fields.Integer(), metadata={"description": "the ids of the drafts made now"})
+    failures = fields.List(fields.Nested(DraftFailureOut), metadata={
+        "description": f"who the template failed for and why (the first {FAILURES_SHOWN})"})
+    drafts_url = fields.String(metadata={"description": "the event's follow-ups, paged (`GET /followups?event_id=`)"})
+    skipped_url = fields.String(metadata={"description": "the texts for the contacts without an email, paged"})
+
+
+class SkippedQuery(Schema):
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                            metadata={"description": "from `next`: the people after this contact"})
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
 class SkippedOut(Schema):
-    """A contact met at the event who has no email: the text, ready to copy into another channel."""
+    """Someone met at the event who has no email: the text, ready to copy into another channel."""
 
     contact_id = fields.Integer()
     name = fields.String()
     subject = fields.String()
     body = fields.String()
+    problem = fields.String(metadata={"description": "why the template failed for them ('' when it did not)"})
 
 
-class DraftResultOut(Schema):
-    items = fields.List(fields.Nested(FollowUpOut), metadata={"description": "the drafts made now"})
-    skipped = fields.List(fields.Nested(SkippedOut))
-    already = fields.Integer(metadata={"description": "contacts that already had a follow-up for this event"})
+class SkippedList(Schema):
+    items = fields.List(fields.Nested(SkippedOut))
+    next = fields.String(allow_none=True, metadata={"description": "the next page's URL, or null on the last"})
 
 
 class ApproveAllOut(Schema):

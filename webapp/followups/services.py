@@ -5,14 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
-from webapp.events.services import get_event_for
+from webapp.events.services import find_event_for, get_event_for
 from webapp.extensions import db
 from webapp.followups.models import FollowUp, Interaction, MessageTemplate
 from webapp.followups.outgoing import compose_for
@@ -38,13 +38,18 @@ def get_template(owner: User, locale: str) -> dict:
 
 @unit_of_work(retries=1)  # two first saves at once: the second updates the first's row
 def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
-    """Save a template after rendering it once with sample data; a broken one is refused with
-    the line and the reason."""
+    """Save a template after rendering it with sample data, short and longest; a broken one, or one
+    over a limit, is refused with the part, the line and the reason (checked before the write)."""
     try:
         check_template(subject, body)
     except TemplateProblem as exc:
         raise ValidationFailed(f"The template cannot be used: {exc}", code="template_invalid",
                                fields={exc.part: [str(exc)]}) from exc
+    return _store_template(owner, locale, subject, body)
+
+
+@unit_of_work
+def _store_template(owner: User, locale: str, subject: str, body: str) -> dict:
     row = db.session.scalar(select(MessageTemplate).where(
         MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
     if row is None:
@@ -68,8 +73,13 @@ def reset_template(owner: User, locale: str) -> dict:
 @dataclass
 class DraftResult:
     created: list[FollowUp] = field(default_factory=list)
+    #: their ids, read before the commit (reading `created[n].id` after it loads each row again)
+    ids: list[int] = field(default_factory=list)
     already: int = 0
+    #: people without an email: {contact_id, name}; their texts page through list_skipped
     skipped: list[dict] = field(default_factory=list)
+    #: people the template failed for (no draft made): {contact_id, name, part, line, reason}
+    failed: list[dict] = field(default_factory=list)
 
 
 def _variables(owner: User, profile, contact: Contact, encounter: Encounter, event, card_url: str) -> dict:
@@ -82,47 +92,89 @@ def _variables(owner: User, profile, contact: Contact, encounter: Encounter, eve
     }
 
 
-@unit_of_work(retries=1)  # the same button pressed twice at once: run again, the other press made them
+def _drafted_at(owner: User, event_id: int) -> Select:
+    """The contacts who already have a follow-up for a meeting at the event."""
+    return (select(FollowUp.contact_id).join(Encounter, FollowUp.encounter_id == Encounter.id)
+            .where(FollowUp.owner_id == owner.id, Encounter.event_id == event_id))
+
+
+def _latest_encounters(owner: User, event, contact_ids=None) -> dict[int, Encounter]:
+    """Each contact's latest meeting at the event, by contact id."""
+    query = select(Encounter).where(Encounter.owner_id == owner.id, Encounter.event_id == event.id)
+    if contact_ids is not None:
+        query = query.where(Encounter.contact_id.in_(contact_ids))
+    latest: dict[int, Encounter] = {}
+    for encounter in db.session.scalars(query.order_by(Encounter.met_at.desc(), Encounter.id.desc())):
+        latest.setdefault(encounter.contact_id, encounter)
+    return latest
+
+
 def draft_for_event(owner: User, event_id: int, *, card_url: str, now: datetime | None = None) -> DraftResult:
-    """One draft per contact met at the event who has an email and no follow-up for that
-    meeting yet; contacts without an email come back as `skipped`, with the text to copy."""
-    now = now or utcnow()
+    """One draft per contact met at the event who has an email and no follow-up for that meeting
+    yet. Contacts without an email come back as `skipped`; those the template fails for (or goes
+    over a limit for) as `failed`, with the reason: the others are drafted all the same. Rendering
+    comes first, outside the write, so the write is short."""
     event = get_event_for(owner, event_id)
     profile = get_profile_for(owner)
     template = get_template(owner, owner.locale or "ja")
-    encounters = db.session.scalars(
-        select(Encounter).where(Encounter.owner_id == owner.id, Encounter.event_id == event.id)
-        .order_by(Encounter.met_at.desc(), Encounter.id.desc())).all()
-    latest: dict[int, Encounter] = {}
-    for encounter in encounters:
-        latest.setdefault(encounter.contact_id, encounter)
-    done_contacts = set(db.session.scalars(
-        select(FollowUp.contact_id).join(Encounter, FollowUp.encounter_id == Encounter.id)
-        .where(FollowUp.owner_id == owner.id, Encounter.event_id == event.id)))
-    result = DraftResult()
-    send_after = default_send_after(event.ends_at or event.starts_at, owner.timezone, now)
-    for contact_id, encounter in latest.items():
+    done_contacts = set(db.session.scalars(_drafted_at(owner, event.id)))
+    result, planned = DraftResult(), []
+    for contact_id, encounter in _latest_encounters(owner, event).items():
         if contact_id in done_contacts:
             result.already += 1
             continue
         contact = db.session.get(Contact, contact_id)
+        if not contact.email:
+            result.skipped.append({"contact_id": contact.id, "name": contact.name})
+            continue
         try:
             subject, body = render(template["subject"], template["body"],
                                    _variables(owner, profile, contact, encounter, event, card_url))
         except TemplateProblem as exc:
-            failed = ValidationFailed(f"Your template failed for {contact.name}: {exc}", code="template_invalid",
-                                      fields={exc.part: [str(exc)]})
-            failed.contact_name = contact.name  # for pages that say it in the user's language
-            raise failed from exc
-        if not contact.email:
-            result.skipped.append({"contact_id": contact.id, "name": contact.name, "subject": subject, "body": body})
+            result.failed.append({"contact_id": contact.id, "name": contact.name, "part": exc.part,
+                                  "line": exc.line, "reason": exc.reason})
             continue
-        followup = FollowUp(owner_id=owner.id, contact_id=contact.id, encounter_id=encounter.id, to=contact.email,
-                            subject=subject, body=body, status="draft", send_after=send_after)
-        db.session.add(followup)
-        result.created.append(followup)
-    db.session.flush()
+        planned.append({"contact_id": contact.id, "encounter_id": encounter.id, "to": contact.email,
+                        "subject": subject, "body": body})
+    send_after = default_send_after(event.ends_at or event.starts_at, owner.timezone, now or utcnow())
+    result.created, result.ids = _store_drafts(owner, event.id, planned, send_after)
+    result.already += len(planned) - len(result.created)
     return result
+
+
+@unit_of_work(retries=1)  # the same button pressed twice at once: the retry finds the other press's drafts
+def _store_drafts(owner: User, event_id: int, planned: list[dict], send_after: datetime) -> tuple[list, list]:
+    """Write the planned drafts but for the people another press drafted meanwhile; the rows and ids."""
+    done = set(db.session.scalars(_drafted_at(owner, event_id)))
+    created = [FollowUp(owner_id=owner.id, status="draft", send_after=send_after, **item)
+               for item in planned if item["contact_id"] not in done]
+    db.session.add_all(created)
+    db.session.flush()
+    return created, [followup.id for followup in created]
+
+
+def list_skipped(owner: User, event_id: int, *, card_url: str, after_id: int | None = None,
+                 limit: int = 50) -> list[dict]:
+    """The people met at the event who have no email (nor a follow-up for it), by contact id, each
+    with the text to send another way: {contact_id, name, subject, body, problem}."""
+    event = get_event_for(owner, event_id)
+    profile = get_profile_for(owner)
+    template = get_template(owner, owner.locale or "ja")
+    met = select(Encounter.contact_id).where(Encounter.owner_id == owner.id, Encounter.event_id == event.id)
+    contacts = db.session.scalars(select(Contact).where(
+        Contact.owner_id == owner.id, Contact.email == "", Contact.id > (after_id or 0), Contact.id.in_(met),
+        Contact.id.not_in(_drafted_at(owner, event.id))).order_by(Contact.id).limit(limit)).all()
+    latest = _latest_encounters(owner, event, [contact.id for contact in contacts])
+    texts = []
+    for contact in contacts:
+        text = {"contact_id": contact.id, "name": contact.name, "subject": "", "body": "", "problem": ""}
+        try:
+            text["subject"], text["body"] = render(template["subject"], template["body"], _variables(
+                owner, profile, contact, latest[contact.id], event, card_url))
+        except TemplateProblem as exc:
+            text["problem"] = str(exc)
+        texts.append(text)
+    return texts
 
 
 # -- review ---------------------------------------------------------------------------------
@@ -143,11 +195,16 @@ def contact_names(owner: User, followups: list[FollowUp]) -> dict[int, str]:
         select(Contact.id, Contact.name).where(Contact.owner_id == owner.id, Contact.id.in_(ids))).tuples().all())
 
 
-def list_followups(owner: User, *, status: str | None = None, after_id: int | None = None,
-                   limit: int = 50) -> list[FollowUp]:
+def list_followups(owner: User, *, status: str | None = None, event_id: int | None = None,
+                   after_id: int | None = None, limit: int = 50) -> list[FollowUp]:
+    """The user's follow-ups, newest first, optionally of one status or for the people met at one event."""
     query = select(FollowUp).where(FollowUp.owner_id == owner.id, FollowUp.purpose == "followup")
     if status:
         query = query.where(FollowUp.status == status)
+    if event_id is not None:
+        if find_event_for(owner, event_id) is None:
+            raise ValidationFailed(fields={"event_id": [N_("No such event.")]})
+        query = query.where(FollowUp.encounter_id.in_(select(Encounter.id).where(Encounter.event_id == event_id)))
     if after_id:
         query = query.where(FollowUp.id < after_id)
     return list(db.session.scalars(query.order_by(FollowUp.id.desc()).limit(limit)))

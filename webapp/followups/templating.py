@@ -1,13 +1,14 @@
 """Follow-up templates: built-in ja and en defaults, rendered in Jinja's sandbox (pure)."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.sandbox import SecurityError
+
+from webapp.followups import sandbox
 
 #: the only variables a template can use (documented on the template page and in the README)
 VARIABLES = {
@@ -69,39 +70,11 @@ SAMPLE = {
     "my_name": "Taro", "my_keyword": "AI tools for teachers", "my_card_url": "https://ichigo.example/c/x",
 }
 
-#: a template is user code run on the server: no loops, macros or includes (there is nothing to
-#: loop over), only filters and string methods that cannot blow a short text up, bounded * and **
-MAX_TEXT = 20_000
-SAFE_FILTERS = ("default", "d", "upper", "lower", "title", "capitalize", "trim", "truncate", "length",
-                "first", "last", "string")
-SAFE_METHODS = frozenset({"upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip", "startswith",
-                          "endswith", "casefold"})
-REFUSED_NODES = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.Import, nodes.FromImport,
-                 nodes.Include, nodes.Extends, nodes.Block)
+#: the longest each variable can be (the capture, profile and event forms' limits), for the check at save
+LONGEST = {"contact_name": 100, "contact_company": 100, "event_name": 100, "conversation": 2000, "needs": 1000,
+           "promise": 280, "memorable": 280, "my_name": 100, "my_keyword": 60, "my_card_url": 200}
 
-
-class _Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def is_safe_callable(self, obj) -> bool:
-        return type(getattr(obj, "__self__", None)) is str and getattr(obj, "__name__", "") in SAFE_METHODS
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError("formatting with % is not available")
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_TEXT:
-                    raise SecurityError("the result would be too long")
-        if operator == "**" and isinstance(left, (int, float)) and isinstance(right, (int, float)):
-            if abs(right) > 64 or (abs(left) > 1 and right * math.log2(abs(left)) > 64):
-                raise SecurityError("the number would be too large")
-        return super().call_binop(context, operator, left, right)
-
-
-_env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
-_env.globals.clear()
-_env.filters = {name: _env.filters[name] for name in SAFE_FILTERS}
+_env = sandbox.make_environment()
 
 
 @dataclass
@@ -125,25 +98,38 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _compiled(part: str, source: str) -> Template:
     """Parse, vet and compile one part. Cached: drafting for an event renders the same template for
-    every contact met there, and compiling is most of the cost (a failure is not cached)."""
-    tree = _env.parse(source)
-    for node in tree.find_all(REFUSED_NODES):
-        raise TemplateProblem(part, node.lineno, f"{{% {type(node).__name__.lower()} %}} is not available "
-                                                 "in follow-up templates")
-    return _env.from_string(tree)
-
-
-def _render_part(part: str, source: str, values: dict) -> str:
-    """Compile and render one part; any failure becomes a TemplateProblem with its line and reason."""
+    every contact met there, and compiling is most of the cost (a failure is not cached). A compiled
+    template within the limits holds at most about 250 KB, so the cache at most about 16 MB."""
     try:
-        out = _compiled(part, source).render(**values)
+        sandbox.check_source(source)
+        tree = _env.parse(source)
+        sandbox.vet(tree)
+        return _env.from_string(tree)
+    except sandbox.Refused as exc:
+        raise TemplateProblem(part, exc.line, exc.reason) from None
+    except RecursionError:
+        raise TemplateProblem(part, None, "the template is nested too deeply") from None
+
+
+def _render_part(part: str, source: str, values: dict, deadline: float) -> str:
+    """Compile and render one part within the limits; any failure becomes a TemplateProblem with
+    its line and reason."""
+    try:
+        with sandbox.metered(deadline) as meter:
+            pieces = []
+            for piece in _compiled(part, source).generate(**values):
+                meter.write(piece)
+                pieces.append(piece)
+        return "".join(pieces)
     except TemplateProblem:
         raise
     except TemplateSyntaxError as exc:
         raise TemplateProblem(part, exc.lineno, exc.message or "syntax error") from exc
+    except sandbox.LimitExceeded as exc:
+        raise TemplateProblem(part, _template_line(exc), str(exc)) from exc
     except UndefinedError as exc:
         reason = exc.message or "undefined"
         if isinstance(exc, SecurityError):
@@ -153,9 +139,10 @@ def _render_part(part: str, source: str, values: dict) -> str:
         raise TemplateProblem(part, _template_line(exc), f"not allowed: {exc}") from exc
     except Exception as exc:  # a template is user code: any failure is a refusal, never a 500
         raise TemplateProblem(part, _template_line(exc), str(exc) or type(exc).__name__) from exc
-    if len(out) > MAX_TEXT:
-        raise TemplateProblem(part, None, "the text would be too long")
-    return out
+
+
+def _deadline() -> float:
+    return sandbox.monotonic() + sandbox.RENDER_SECONDS
 
 
 def _check_retired(part: str, source: str) -> None:
@@ -170,17 +157,25 @@ def _check_retired(part: str, source: str) -> None:
 
 def check_template(subject: str, body: str) -> None:
     """Refuse a broken template with the line and the reason (syntax, unknown or retired variable,
-    unsafe)."""
+    unsafe, over a limit), tried with short sample details and with the longest a contact can have."""
     for part, source in (("subject", subject), ("body", body)):
         _check_retired(part, source)
-        rendered = _render_part(part, source, SAMPLE)
-        if part == "subject" and ("\n" in rendered.strip() or "\r" in rendered):
-            raise TemplateProblem(part, None, "the subject must stay on one line")
+    longest = {name: "あ" * LONGEST.get(name, 280) for name in VARIABLES}
+    for values, note in ((SAMPLE, ""), (longest, "with the longest details a contact can have, ")):
+        for part, source in (("subject", subject), ("body", body)):
+            try:
+                rendered = _render_part(part, source, values, _deadline())
+            except TemplateProblem as exc:
+                raise TemplateProblem(exc.part, exc.line, note + exc.reason) from exc
+            if part == "subject" and ("\n" in rendered.strip() or "\r" in rendered):
+                raise TemplateProblem(part, None, "the subject must stay on one line")
 
 
 def render(subject: str, body: str, variables: dict) -> tuple[str, str]:
-    """Subject and body for one contact; raises TemplateProblem if the template fails on this data."""
+    """Subject and body for one contact; raises TemplateProblem if the template fails on this data
+    or would go over a limit."""
     values = {**dict.fromkeys(RETIRED, ""), **{key: variables.get(key) or "" for key in VARIABLES}}
-    out_subject = " ".join(_render_part("subject", subject, values).split())
-    out_body = re.sub(r"\n{3,}", "\n\n", _render_part("body", body, values)).strip() + "\n"
+    deadline = _deadline()
+    out_subject = " ".join(_render_part("subject", subject, values, deadline).split())
+    out_body = re.sub(r"\n{3,}", "\n\n", _render_part("body", body, values, deadline)).strip() + "\n"
     return out_subject[:200], out_body

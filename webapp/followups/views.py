@@ -1,4 +1,5 @@
-"""Follow-up pages: the review list, one follow-up (edit, schedule, approve, by hand), templates, drafting."""
+"""Follow-up pages: the review list, one follow-up (edit, schedule, approve, by hand), templates, drafting
+and the texts for the people without an email."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -13,9 +14,9 @@ from webapp.events.views import card_link
 from webapp.followups import services
 from webapp.followups.models import FollowUp
 from webapp.followups.outgoing import find_need, find_reply_to
-from webapp.followups.schemas import LOCALES, FollowUpPatch, TemplateIn
+from webapp.followups.schemas import FAILURES_SHOWN, LOCALES, FollowUpPatch, TemplateIn
 from webapp.followups.templating import VARIABLES, TemplateProblem
-from webapp.validation import translate_error
+from webapp.validation import MAX_ID, translate_error
 
 bp = Blueprint("followups", __name__)
 
@@ -23,6 +24,8 @@ bp = Blueprint("followups", __name__)
 SECTIONS = ("draft", "queued", "unknown", "failed", "sent", "cancelled")
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 PAGE = 50
+#: people without an email whose texts one page shows
+SKIPPED_PAGE = 20
 
 
 def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
@@ -207,19 +210,34 @@ def templates():
     return redirect(url_for("followups.templates", saved=locale) + f"#template-{locale}")
 
 
+def _skipped_page(event_id: int, cursor: int | None) -> tuple[list[dict], str | None]:
+    rows = services.list_skipped(current_user, event_id, card_url=card_link(current_user), after_id=cursor,
+                                 limit=SKIPPED_PAGE + 1)
+    more = None
+    if len(rows) > SKIPPED_PAGE:
+        rows = rows[:SKIPPED_PAGE]
+        more = url_for("followups.skipped", event_id=event_id, cursor=rows[-1]["contact_id"])
+    return rows, more
+
+
 @bp.route("/events/<int:event_id>/followups", methods=["POST"])
 @login_required
 def draft_for_event(event_id):
-    """Draft a follow-up for everyone met at the event; show what was made and the text for the rest."""
-    try:
-        result = services.draft_for_event(current_user, event_id, card_url=card_link(current_user))
-    except ValidationFailed as exc:  # the user's own template failed on this data
-        problem = exc.message
-        if isinstance(exc.__cause__, TemplateProblem) and hasattr(exc, "contact_name"):
-            problem = _("Your template failed for %(name)s: %(reason)s", name=exc.contact_name,
-                        reason=str(exc.__cause__))
-        return render_template("followups/drafted.html", result=None, names={}, event_id=event_id,
-                               problem=problem), 422
-    names = services.contact_names(current_user, result.created)
+    """Draft a follow-up for everyone met at the event; show what was made, whom the template failed
+    for and why, and the text for the people without an email (a page of them)."""
+    result = services.draft_for_event(current_user, event_id, card_url=card_link(current_user))
+    names = services.contact_names(current_user, result.created[:PAGE])
+    skipped, more = _skipped_page(event_id, None) if result.skipped else ([], None)
     return render_template("followups/drafted.html", result=result, names=names, event_id=event_id,
-                           problem=None)
+                           shown=PAGE, failures=result.failed[:FAILURES_SHOWN], skipped=skipped, more=more)
+
+
+@bp.route("/events/<int:event_id>/followups/skipped")
+@login_required
+def skipped(event_id):
+    """The texts for the people met at the event who have no email, a page at a time."""
+    cursor = request.args.get("cursor", type=int)
+    if cursor is not None and not 0 < cursor <= MAX_ID:
+        abort(404)
+    rows, more = _skipped_page(event_id, cursor)
+    return render_template("followups/skipped.html", event_id=event_id, skipped=rows, more=more)
