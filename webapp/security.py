@@ -137,9 +137,26 @@ def csrf_guard():
     return None
 
 
+def read_unread_body(response):
+    """Read what is left of the request's body before answering. A view that never reads it (an
+    action whose body is `{}`) would otherwise leave bytes unread; gunicorn's sync worker then closes
+    the connection on them, the kernel resets it, and the client can lose the answer. Bodies over
+    MAX_CONTENT_LENGTH are not read (they were already refused with a 413, or never will be)."""
+    length, limit = request.content_length, request.max_content_length
+    if length and (limit is None or length <= limit):
+        exhaust = getattr(request.stream, "exhaust", None)
+        if exhaust is not None:
+            try:
+                exhaust()
+            except (OSError, ValueError):  # the client went away: nothing to protect
+                pass
+    return response
+
+
 def register_security(app) -> None:
     app.before_request(bearer_auth)
     app.before_request(csrf_guard)
     app.after_request(set_security_headers)
+    app.after_request(read_unread_body)
     app.jinja_env.globals["inline_style"] = inline_style
     app.jinja_env.globals["current_user"] = current_user

@@ -47,7 +47,8 @@ def test_a_contact_name_and_a_follow_up_subject_refuse_them_too(client, headers)
     response = client.patch(f"/api/v1/contacts/{made['contact_id']}", json={"name": RLO}, headers=headers)
     assert response.status_code == 422 and "name" in response.get_json()["error"]["fields"]
     event = client.get("/api/v1/events", headers=headers).get_json()["items"][0]["id"]
-    [draft] = client.post(f"/api/v1/events/{event}/followups", headers=headers).get_json()["items"]
+    drafted = client.post(f"/api/v1/events/{event}/followups", headers=headers).get_json()
+    [draft] = client.get(drafted["drafts_url"], headers=headers).get_json()["items"]
     response = client.patch(f"/api/v1/followups/{draft['id']}", json={"subject": ENCODED}, headers=headers)
     assert response.status_code == 422 and "subject" in response.get_json()["error"]["fields"]
 

@@ -108,3 +108,15 @@ def test_drafting_for_500_people_answers_whole_and_the_drafts_page_through_the_l
         assert all("教室でのAI活用" in item["body"] for item in page["items"])
         path = page["next"]
     assert sorted(seen) == sorted(out["ids"])
+
+
+def test_an_action_that_ignores_its_body_still_answers_whole(app, server):
+    """Approving reads no body of its own; a client that sends one (a JSON object padded out, as a
+    phone's queue may) still gets the answer, because the server reads what is left first."""
+    owner = make_user()
+    token = make_token(owner)
+    db.session.remove()
+    body = b"{" + b" " * 512 * 1024 + b"}"
+    for _ in range(3):
+        status, raw = ask(server, "POST", "/api/v1/followups/approve-all", token, body)
+        assert status == 200 and json.loads(raw) == {"queued": 0}
