@@ -231,3 +231,16 @@ def test_shared_pages_keep_their_caching_for_a_logged_in_visitor(client, user):
         assert "no-store" not in response.headers.get("Cache-Control", ""), path
         response.close()
     assert "public" in client.get(f"/c/{slug}/qr.svg").headers["Cache-Control"]
+
+
+def test_logging_in_again_in_the_same_browser_replaces_its_login(app, client):
+    user = make_user()
+    login(client, user, remember=True)
+    copy = app.test_client()
+    copy_cookies(client, copy)
+    again = client.post("/login", data={"email": user.email, "password": user.plain_password,
+                                        "csrf_token": csrf_token_of(client, "/settings")})
+    assert again.status_code == 302
+    html = client.get("/settings").get_data(as_text=True)
+    assert html.count("data-session=") == 1  # one login for this browser, not two
+    assert logged_in(client) and not logged_in(copy)
