@@ -244,3 +244,17 @@ def test_logging_in_again_in_the_same_browser_replaces_its_login(app, client):
     html = client.get("/settings").get_data(as_text=True)
     assert html.count("data-session=") == 1  # one login for this browser, not two
     assert logged_in(client) and not logged_in(copy)
+
+
+@pytest.mark.parametrize("end", ["", "abc", "-1", "0", "99999999999999999999", "１"])
+def test_ending_a_login_that_is_not_there_is_not_found(client, end):
+    login(client, make_user())
+    response = post_settings(client, "/settings/sessions", {"end": end})
+    assert response.status_code == 404
+    assert logged_in(client)
+
+
+def test_a_cookie_naming_a_huge_login_id_is_refused(app, client):
+    forged = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "9" * 18 + ".key"})
+    client.set_cookie("session", forged)
+    assert not logged_in(client)

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
-from webapp.auth.sessions import end_user_sessions
+from webapp.auth.sessions import MAX_ID, end_user_sessions
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -119,7 +119,7 @@ def list_tokens(user: User) -> list[ApiToken]:
 @unit_of_work
 def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens; another user's token is not found."""
-    row = db.session.get(ApiToken, token_id)
+    row = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound("No such token.")
     row.revoked_at = utcnow()

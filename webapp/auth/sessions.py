@@ -18,6 +18,8 @@ from webapp.i18n import N_
 
 #: how stale last_seen_at may get before a request notes the use again (one write per period)
 TOUCH_EVERY = timedelta(minutes=10)
+#: the largest id an INTEGER column holds on every backend; a bigger one is no login
+MAX_ID = 2**31 - 1
 
 
 class Login(NamedTuple):
@@ -50,6 +52,13 @@ def create_user_session(user: User, *, remember: bool, device: str, lifetime: ti
     return row, key
 
 
+def parse_session_id(raw: str | None) -> int | None:
+    """A login's id as a cookie or a form gives it: ASCII digits within the column's range, else None."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
 def login_id(row: UserSession, key: str) -> str:
     """What flask-login keeps in the session cookie and signs into the remember cookie."""
     return f"{row.id}.{key}"
@@ -62,14 +71,14 @@ def find_login(login_id: str, *, session_lifetime: timedelta, now: datetime | No
     services.find_user_by_token does); a login that is not remembered lives `session_lifetime`
     past its last use, a remembered one until the date fixed when it started.
     """
-    session_id, dot, key = (login_id or "").partition(".")
-    if not dot or not session_id.isascii() or not session_id.isdigit() or len(session_id) > 18 \
-            or not key or len(key) > 100:
+    raw_id, dot, key = (login_id or "").partition(".")
+    session_id = parse_session_id(raw_id)
+    if not dot or session_id is None or not key or len(key) > 100:
         return None  # also a cookie of the old kind, which named the user alone
     found = db.session.execute(
         select(User, UserSession.key_hash, UserSession.is_remembered, UserSession.last_seen_at,
                UserSession.expires_at)
-        .join(UserSession, UserSession.user_id == User.id).where(UserSession.id == int(session_id))).first()
+        .join(UserSession, UserSession.user_id == User.id).where(UserSession.id == session_id)).first()
     if found is None:
         return None
     user, key_hash, is_remembered, last_seen_at, expires_at = found
@@ -81,9 +90,9 @@ def find_login(login_id: str, *, session_lifetime: timedelta, now: datetime | No
         if not is_remembered:
             values["expires_at"] = max(expires_at, now + session_lifetime)
         begin_write()
-        db.session.execute(update(UserSession).where(UserSession.id == int(session_id)).values(**values))
+        db.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
         db.session.commit()
-    return Login(user, int(session_id), is_remembered)
+    return Login(user, session_id, is_remembered)
 
 
 def list_user_sessions(user: User, *, now: datetime | None = None) -> list[UserSession]:

@@ -163,10 +163,9 @@ def end_logins():
         sessions.end_user_sessions(current_user)
         forget_browser()
         return redirect(url_for("auth.login", ended="everywhere"))
-    try:
-        session_id = int(request.form.get("end", ""))
-    except ValueError:
-        raise NotFound(N_("That login has already ended.")) from None
+    session_id = sessions.parse_session_id(request.form.get("end"))
+    if session_id is None:
+        raise NotFound(N_("That login has already ended."), code="session_not_found")
     sessions.end_user_session(current_user, session_id)
     return redirect(url_for("auth.settings", _anchor="logins"))
 
