@@ -258,3 +258,16 @@ def test_a_cookie_naming_a_huge_login_id_is_refused(app, client):
     forged = app.session_interface.get_signing_serializer(app).dumps({"_user_id": "9" * 18 + ".key"})
     client.set_cookie("session", forged)
     assert not logged_in(client)
+
+
+def test_guessing_the_current_password_is_limited_per_account(app, client):
+    user = make_user()
+    login(client, user)
+    wrong = {"current_password": "a guess", "new_password": "a much better passphrase",
+             "new_password_again": "a much better passphrase"}
+    statuses = [post_settings(client, "/settings/password", wrong).status_code for _ in range(11)]
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429
+    other = app.test_client()  # another browser of the same account, elsewhere: the same budget
+    other.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+    login(other, user)
+    assert post_settings(other, "/settings/password", wrong).status_code == 429

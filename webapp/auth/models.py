@@ -49,7 +49,8 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: noted at most every few minutes (webapp.auth.sessions.TOUCH_EVERY)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: refused from then on: a fixed year for a remembered login, else moved on with each use
+    #: refused once past (not at) this time, as Flask's signed cookie; a year after the login for a
+    #: remembered one, else moved on with each use
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -91,7 +91,8 @@ def change_password(user: User, current_password: str, new_password: str, *,
         hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         message = N_("Your current password is not right.")
-        raise ValidationFailed(message, code="wrong_password", fields={"current_password": [message]}) from None
+        raise ValidationFailed(message, code="wrong_password",
+                               fields={"current_password": [message]}) from None
     user.password_hash = hasher.hash(new_password)
     ended = end_user_sessions(user, keep=keep_session)
     revoked = db.session.execute(

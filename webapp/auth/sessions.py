@@ -43,7 +43,7 @@ def create_user_session(user: User, *, remember: bool, device: str, lifetime: ti
     """
     now = now or utcnow()
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
-                                                 UserSession.expires_at <= now))
+                                                 UserSession.expires_at < now))
     key = secrets.token_urlsafe(32)
     row = UserSession(user_id=user.id, key_hash=_hash(key), is_remembered=remember, device=device[:60],
                       created_at=now, last_seen_at=now, expires_at=now + lifetime)
@@ -83,7 +83,7 @@ def find_login(login_id: str, *, session_lifetime: timedelta, now: datetime | No
         return None
     user, key_hash, is_remembered, last_seen_at, expires_at = found
     now = now or utcnow()
-    if not hmac.compare_digest(key_hash, _hash(key)) or expires_at <= now:
+    if not hmac.compare_digest(key_hash, _hash(key)) or expires_at < now:
         return None
     if now - last_seen_at >= TOUCH_EVERY:
         values = {"last_seen_at": now}
@@ -98,7 +98,8 @@ def find_login(login_id: str, *, session_lifetime: timedelta, now: datetime | No
 def list_user_sessions(user: User, *, now: datetime | None = None) -> list[UserSession]:
     """The user's live browser logins, the most recently used first."""
     return list(db.session.scalars(
-        select(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at > (now or utcnow()))
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.expires_at >= (now or utcnow()))
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
 
 

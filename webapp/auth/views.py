@@ -143,8 +143,9 @@ def change_password():
     login = current_login()
     try:
         data = PasswordChangeIn().load(form_data(PasswordChangeIn, request.form))
-        ended, revoked = services.change_password(current_user, data["current_password"], data["new_password"],
-                                                  keep_session=login.session_id if login else None)
+        ended, revoked = services.change_password(
+            current_user, data["current_password"], data["new_password"],
+            keep_session=login.session_id if login else None)
     except ValidationError as exc:
         return render_template("auth/password.html", errors=exc.messages), 422
     except AppError as exc:
