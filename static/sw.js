@@ -49,9 +49,13 @@ function keepable(url) {
   return APP_PAGES.has(url.pathname) && url.search === "";
 }
 
+// The user's own screens come with `Cache-Control: no-store`, as does every answer to a logged-in
+// browser: that keeps them out of the HTTP cache, while this cache holds them for offline use until
+// logout ("forget"). Anything else the server says not to store is not stored.
 async function store(request, response) {
   if (!response || !response.ok || response.type !== "basic" || response.redirected) return;
-  if ((response.headers.get("Cache-Control") || "").includes("no-store")) return;
+  const own = APP_PAGES.has(new URL(request.url).pathname);
+  if (!own && (response.headers.get("Cache-Control") || "").includes("no-store")) return;
   const cache = await caches.open(PAGES_CACHE);
   await cache.put(request, response);
 }

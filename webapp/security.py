@@ -20,6 +20,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: visitors, cached offline with the card page; bots are held off by a honeypot, a render stamp
 #: and rate limits
 CSRF_EXEMPT_ENDPOINTS = {"share.connect"}
+#: answers that are the same for every visitor, logged in or not (cards, the shell, static files):
+#: they keep their own caching; every other answer to a logged-in browser is `no-store`
+SHARED_ENDPOINTS = {
+    "static", "profiles.card", "profiles.card_json", "profiles.card_vcf", "profiles.qr_svg",
+    "profiles.qr_png", "pwa.offline", "pwa.manifest", "pwa.service_worker", "pwa.healthz",
+}
 #: stands for the render stamp in a page cached on the server; each response gets its own stamp
 STAMP_SLOT = "stamp-slot-" + secrets.token_hex(12)
 #: a form older than this is sent back once with a fresh stamp (what was typed is kept)
@@ -99,9 +105,20 @@ def set_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if getattr(g, "auth_via_bearer", False):
-        headers.setdefault("Cache-Control", "no-store")
+    if "Cache-Control" not in headers and is_private_answer():
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def is_private_answer() -> bool:
+    """Every API answer, and every answer to a logged-in caller but the shared ones, is kept by no
+    cache: not the browser's (back button, disk), not a proxy's. The service worker keeps the
+    user's own screens itself (static/sw.js) and drops them at logout."""
+    if request.path.startswith("/api/"):
+        return True
+    if request.endpoint in SHARED_ENDPOINTS:
+        return False
+    return bool(getattr(g, "auth_via_bearer", False) or current_user.is_authenticated)
 
 
 def bearer_auth():

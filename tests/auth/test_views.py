@@ -102,3 +102,10 @@ def test_settings_revokes_a_token(client, logged_in, auth):
     r = client.post("/settings", data={"revoke": str(tid), "csrf_token": auth.csrf("/settings")})
     assert r.status_code == 200
     assert client.get("/api/v1/auth/tokens", headers=bearer(token)).status_code == 401
+
+
+def test_revoking_a_token_id_out_of_range_is_not_found(client, logged_in, auth):
+    r = client.post("/settings", data={"revoke": "9" * 20, "csrf_token": auth.csrf("/settings")})
+    assert r.status_code == 404
+    r = client.delete("/api/v1/auth/tokens/" + "9" * 20, headers={"X-CSRFToken": auth.csrf("/settings")})
+    assert r.status_code == 404

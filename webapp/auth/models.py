@@ -1,4 +1,4 @@
-"""User accounts and their API tokens."""
+"""User accounts, their browser logins and their API tokens."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import TimestampMixin, UTCDateTime
+from webapp.db import TimestampMixin, UTCDateTime, utcnow
 from webapp.extensions import db
 
 
@@ -28,6 +28,33 @@ class User(UserMixin, TimestampMixin, db.Model):
     tokens: Mapped[list["ApiToken"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    def get_login_id(self) -> str:
+        """flask-login's id for the browser login being started (`login_manager.id_attribute`):
+        "<user_sessions.id>.<key>", set by webapp.auth.login.start_session just before login_user."""
+        return self.__dict__["login_id"]
+
+
+class UserSession(db.Model):
+    """One browser login: its session cookie and its remember cookie carry this row's id and key,
+    so deleting the row ends every copy of both at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random key in the cookies; the key itself is never stored
+    key_hash: Mapped[str] = mapped_column(String(64))
+    #: "Keep me logged in" was ticked: a remember cookie exists and the login lives until expires_at
+    is_remembered: Mapped[bool] = mapped_column(default=False)
+    #: browser and system, e.g. "Safari, iOS", from a fixed list (webapp.auth.devices); "" if unknown
+    device: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: noted at most every few minutes (webapp.auth.sessions.TOUCH_EVERY)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: refused once past (not at) this time, as Flask's signed cookie; a year after the login for a
+    #: remembered one, else moved on with each use
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ApiToken(TimestampMixin, db.Model):

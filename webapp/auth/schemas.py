@@ -4,7 +4,7 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from webapp.validation import Email, HeaderLine, Line
 
@@ -72,3 +72,14 @@ class SettingsIn(Schema):
     def _timezone(self, value, **kwargs):
         if value not in available_timezones():
             raise ValidationError(_("Unknown time zone."))
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=8, max=256), load_only=True)
+    new_password_again = fields.String(required=True, load_only=True)
+
+    @validates_schema
+    def _same_twice(self, data, **kwargs):
+        if data.get("new_password") != data.get("new_password_again"):
+            raise ValidationError(_("The two new passwords are not the same."), "new_password_again")

@@ -1,4 +1,4 @@
-"""Account rules: sign-up, password check, API tokens (stored hashed, listable, revocable)."""
+"""Account rules: sign-up, password check and change, API tokens (stored hashed, listable, revocable)."""
 from __future__ import annotations
 
 import hashlib
@@ -11,9 +11,10 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
+from webapp.auth.sessions import MAX_ID, end_user_sessions
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
-from webapp.errors import Conflict, NotFound, Unauthorized
+from webapp.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from webapp.extensions import db
 from webapp.i18n import N_
 
@@ -81,6 +82,26 @@ def _rehash(user_id: int, password_hash: str) -> None:
 
 
 @unit_of_work
+def change_password(user: User, current_password: str, new_password: str, *,
+                    keep_session: int | None = None) -> tuple[int, int]:
+    """Set a new password once the current one is given; every other browser login of the account
+    ends and its API tokens are revoked. Returns (logins ended, tokens revoked)."""
+    hasher, _dummy = _hasher()
+    try:
+        hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        message = N_("Your current password is not right.")
+        raise ValidationFailed(message, code="wrong_password",
+                               fields={"current_password": [message]}) from None
+    user.password_hash = hasher.hash(new_password)
+    ended = end_user_sessions(user, keep=keep_session)
+    revoked = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())).rowcount
+    return ended, revoked
+
+
+@unit_of_work
 def create_token(user: User, name: str = "") -> tuple[str, ApiToken]:
     """Make a Bearer token; the plain token is returned once and only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -99,7 +120,7 @@ def list_tokens(user: User) -> list[ApiToken]:
 @unit_of_work
 def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens; another user's token is not found."""
-    row = db.session.get(ApiToken, token_id)
+    row = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound("No such token.")
     row.revoked_at = utcnow()

@@ -1,16 +1,20 @@
-"""Sign-up, log-in and log-out pages."""
+"""Sign-up, log-in and log-out pages; Settings with its password change and list of logins."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from webapp.auth import limits, services
-from webapp.auth.schemas import LoginIn, SettingsIn, SignupIn
-from webapp.errors import AppError
+from webapp.auth import limits, services, sessions
+from webapp.auth.login import current_login, end_session, forget_browser, start_session
+from webapp.auth.schemas import LoginIn, PasswordChangeIn, SettingsIn, SignupIn
+from webapp.errors import AppError, NotFound
+from webapp.extensions import limiter
+from webapp.i18n import N_
 
 bp = Blueprint("auth", __name__)
 
@@ -42,7 +46,7 @@ def signup():
         return render_template("auth/signup.html", errors=exc.messages, form=request.form), 422
     except AppError as exc:
         return render_template("auth/signup.html", errors=exc.fields, form=request.form), exc.status
-    login_user(user)
+    start_session(user, remember=False)
     response = redirect(url_for("profiles.edit"))
     limits.remember_device(response, user.email)
     return response
@@ -54,7 +58,8 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(safe_next(request.args.get("next")))
-        return render_template("auth/login.html", errors={}, form={}, next=request.args.get("next", ""))
+        return render_template("auth/login.html", errors={}, form={}, next=request.args.get("next", ""),
+                               ended_everywhere=request.args.get("ended") == "everywhere")
     try:
         data = LoginIn().load(form_data(LoginIn, request.form))
         user = services.authenticate(**data)
@@ -65,7 +70,7 @@ def login():
         errors = {"_form": [_("Email or password is not right.")]}
         return render_template("auth/login.html", errors=errors, form=request.form,
                                next=request.form.get("next", "")), 401
-    login_user(user, remember=bool(request.form.get("remember")))
+    start_session(user, remember=bool(request.form.get("remember")))
     response = redirect(safe_next(request.form.get("next")))
     limits.remember_device(response, user.email)
     return response
@@ -75,7 +80,7 @@ def login():
 def logout():
     if request.method == "GET":
         return render_template("auth/logout.html")
-    logout_user()
+    end_session()
     return redirect(url_for("auth.login"))
 
 
@@ -104,7 +109,70 @@ def settings():
         "name": current_user.name, "locale": current_user.locale or "", "timezone": current_user.timezone,
         "is_login_email_reply_to": current_user.is_login_email_reply_to,
     }, tokens=services.list_tokens(current_user), timezones=COMMON_TIMEZONES,
-        saved=request.args.get("saved")), status
+        saved=request.args.get("saved"), **logins_section()), status
+
+
+def logins_section() -> dict:
+    """The Settings sections on the password and the logins: where the account is logged in, and
+    what the last password change ended."""
+    login = current_login()
+    notes = []
+    if request.args.get("password") == "changed":
+        ended, revoked = (_count(request.args.get(key)) for key in ("ended", "revoked"))
+        notes = [_("Your password was changed. This browser stays logged in."),
+                 ngettext("%(num)d other login was ended.", "%(num)d other logins were ended.", ended),
+                 ngettext("%(num)d API token was revoked.", "%(num)d API tokens were revoked.", revoked)]
+    return {"logins": sessions.list_user_sessions(current_user),
+            "this_login": login.session_id if login else None, "password_notes": notes}
+
+
+def _count(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
+
+
+def password_change_key() -> str:
+    """Wrong current passwords count against the account (whoever holds one of its sessions)."""
+    return f"password-change:{current_user.id}" if current_user.is_authenticated else ""
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(limits.account_limit, key_func=password_change_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 422)
+def change_password():
+    """Change the password: every other login and every API token of the account ends; this
+    browser stays logged in, as a new login (so a copy of its old cookies ends too)."""
+    if request.method == "GET":
+        return render_template("auth/password.html", errors={})
+    login = current_login()
+    try:
+        data = PasswordChangeIn().load(form_data(PasswordChangeIn, request.form))
+        ended, revoked = services.change_password(
+            current_user, data["current_password"], data["new_password"],
+            keep_session=login.session_id if login else None)
+    except ValidationError as exc:
+        return render_template("auth/password.html", errors=exc.messages), 422
+    except AppError as exc:
+        return render_template("auth/password.html", errors=exc.fields), exc.status
+    if login is not None:
+        start_session(login.user, remember=login.is_remembered)
+    return redirect(url_for("auth.settings", password="changed", ended=ended, revoked=revoked,
+                            _anchor="password"))
+
+
+@bp.route("/settings/sessions", methods=["POST"])
+@login_required
+def end_logins():
+    """End one of the account's other logins, or all of them ("log out everywhere"; API tokens stay)."""
+    if request.form.get("end") == "all":
+        sessions.end_user_sessions(current_user)
+        forget_browser()
+        return redirect(url_for("auth.login", ended="everywhere"))
+    session_id = sessions.parse_session_id(request.form.get("end"))
+    if session_id is None:
+        raise NotFound(N_("That login has already ended."), code="session_not_found")
+    sessions.end_user_session(current_user, session_id)
+    return redirect(url_for("auth.settings", _anchor="logins"))
 
 
 #: the zones offered first in the picker; any IANA name is accepted
