@@ -1,8 +1,6 @@
 """Sign-up, log-in and log-out pages."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +10,7 @@ from webapp.auth import services
 from webapp.auth.schemas import LoginIn, SettingsIn, SignupIn
 from webapp.errors import AppError
 from webapp.extensions import limiter
+from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -24,15 +23,6 @@ def form_data(schema_cls, form) -> dict:
     """Only the schema's own fields: csrf_token and next belong to the page, not the account."""
     names = set(schema_cls().fields)
     return {key: form.get(key) for key in form if key in names}
-
-
-def safe_next(target: str | None) -> str:
-    """A same-site path to go to after log-in; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("pwa.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
