@@ -174,15 +174,25 @@ class Id(fields.Integer):
 
 
 def _id_converter():
+    from werkzeug.exceptions import NotFound
     from werkzeug.routing import IntegerConverter
+    from werkzeug.routing import ValidationError as RoutingValidationError
 
     class IdConverter(IntegerConverter):
-        """`<int:…>` in every route: ids from 1 to MAX_ID; others do not match (a 404)."""
+        """`<int:…>` in every route: ids from 1 to MAX_ID. Any other number names nothing, so it is
+        a 404 whatever the method (merely not matching would let werkzeug answer 405 when another
+        rule on the same path takes other methods)."""
 
         def __init__(self, map, *args, **kwargs):
             kwargs.setdefault("min", 1)
             kwargs.setdefault("max", MAX_ID)
             super().__init__(map, *args, **kwargs)
+
+        def to_python(self, value):
+            try:
+                return super().to_python(value)
+            except RoutingValidationError:
+                raise NotFound() from None
 
     return IdConverter
 
