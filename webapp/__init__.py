@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import i18n, security
+    from webapp import i18n, inputs, security
     from webapp.auth.login import init_login
     from webapp import models  # noqa: F401  (the whole schema, for Alembic)
     from webapp.extensions import api, babel, csrf, db, limiter, migrate
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 
     api.register_converter(IdConverter, id_param_schema)
     security.register_security(app)
+    inputs.init_app(app)
     from webapp.db_setup import configure_engine
 
     configure_engine(app)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.auth import services
 from webapp.auth.schemas import NewTokenOut, SignupIn, TokenIn, TokenList, UserOut
 from webapp.auth.views import auth_limit

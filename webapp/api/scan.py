@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_login import login_required
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.captures.scan import ScanError, read_payload
 from webapp.errors import NotFound, ValidationFailed

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import g
 from flask_login import current_user
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import ERRORS
 
 #: the answer is per browser and carries a CSRF token: no cache (HTTP or service worker) may keep it
