@@ -49,7 +49,11 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
-    api.init_app(app)
+    from webapp.api import docs
+
+    api.ERROR_SCHEMA = docs.ErrorOut  # flask-smorest's own default error response describes its own envelope
+    api.init_app(app, spec_kwargs={"extra_plugins": [docs.DocumentPlugin()]})
+    docs.init_spec(api)
     from webapp.validation import IdConverter, id_param_schema
 
     api.register_converter(IdConverter, id_param_schema)

@@ -7,7 +7,7 @@ from webapp.api.blueprint import Blueprint
 from webapp.auth import services
 from webapp.auth.schemas import NewTokenOut, SignupIn, TokenIn, TokenList, UserOut
 from webapp.auth.views import auth_limit
-from webapp.api.docs import ERRORS, PROTECTED
+from webapp.api.docs import CONFLICT, PROTECTED, RATE_LIMITED
 from webapp.extensions import limiter
 
 bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
@@ -17,7 +17,7 @@ bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 @limiter.limit(auth_limit)
 @bp.arguments(SignupIn())
 @bp.response(201, UserOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={**CONFLICT, **RATE_LIMITED})
 def signup(data):
     """Create an account."""
     return services.create_user(**data)
@@ -27,7 +27,7 @@ def signup(data):
 @limiter.limit(auth_limit)
 @bp.arguments(TokenIn())
 @bp.response(201, NewTokenOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=RATE_LIMITED)
 def create_token(data):
     """Exchange email and password for a Bearer token (shown once)."""
     user = services.authenticate(data["email"], data["password"])

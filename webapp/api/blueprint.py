@@ -4,17 +4,24 @@ unstorable text (NUL, a lone surrogate) is a 422 reported beside the schema's ow
 from __future__ import annotations
 
 import flask_smorest
-from marshmallow import ValidationError, missing
+from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from webapp.inputs import merge_problems, parse_body
 
 
 class Parser(FlaskParser):
     def _raw_load_json(self, req):
+        """The body every `@bp.arguments` operation documents as required: none is a 422, one that
+        is not JSON a 415 (webargs would read either as an empty object)."""
         data = req.get_data(cache=True)
-        if not is_json_request(req) or not data:
-            return missing  # webargs' own rule: no body is no data; the schema says what is required
+        if not is_json_request(req):
+            if data:
+                raise UnsupportedMediaType("Send the body as application/json.")
+            raise ValidationError({"_json": ["Send a JSON body."]})
+        if not data.strip():
+            raise ValidationError({"_json": ["Send a JSON body."]})
         doc, req.unstorable_text = parse_body(data)
         return doc
 

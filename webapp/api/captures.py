@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from webapp.api.blueprint import Blueprint
-from webapp.api.docs import PROTECTED
+from webapp.api.docs import CONFLICT, PROTECTED
 from webapp.captures import services
 from webapp.captures.schemas import MAX_BATCH, BatchOut, CaptureIn, CaptureOut
 from webapp.errors import AppError, ValidationFailed, error_body
@@ -28,7 +28,7 @@ BATCH_MAX_BYTES = 4 * 1024 * 1024
 @bp.arguments(CaptureIn())
 @bp.response(201, CaptureOut)
 @bp.alt_response(200, schema=CaptureOut, description="A replay: the same client_id and body as before")
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def create(data):
     """Capture a person met. The same client_id again answers 200 with the same ids."""
     result = services.capture_contact(current_user, data, raw=request.get_json())
@@ -38,7 +38,9 @@ def create(data):
 @bp.route("/batch", methods=["POST"])
 @login_required
 @bp.doc(**PROTECTED, requestBody={"required": True, "content": {"application/json": {
-    "schema": {"type": "array", "maxItems": MAX_BATCH, "items": {"$ref": "#/components/schemas/CaptureIn"}}}}})
+    "schema": {"type": "array", "maxItems": MAX_BATCH, "items": {
+        "anyOf": [{"$ref": "#/components/schemas/CaptureIn"}, {}],
+        "description": "a capture; one that is not is refused in its own result, not the whole batch"}}}}})
 @bp.response(200, BatchOut)
 def batch():
     """Up to 500 captures; one result per item, in order. Each item stands alone: one that is refused

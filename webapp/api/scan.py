@@ -13,7 +13,8 @@ bp = Blueprint("api_scan", __name__, description="Read a scanned QR code")
 
 
 class ScanIn(Schema):
-    payload = fields.String(required=True, metadata={"description": "the text the QR code holds"})
+    payload = fields.String(required=True, metadata={
+        "description": "the text the QR code holds: an Ichigo card or any link, a vCard or a MECARD"})
 
 
 class ScanOut(Schema):
