@@ -1,8 +1,9 @@
 """Request input refused at the edge, before any schema: JSON nested too deep or not standard, and
 text no database or mail can hold (lone UTF-16 surrogates, NUL) in a JSON body, a query or a path.
 
-Every JSON body is read by `decode` (Flask's `request.get_json` through `JSONProvider`, the API's
-argument parser through `webapp.api.blueprint`), so the rules hold on every endpoint.
+Every JSON body is read by `parse_body`: Flask's `request.get_json` through `JSONProvider` (and
+`decode`), the API's argument parser through `webapp.api.blueprint` (which reports unstorable text
+beside the schema's own errors), the capture batch item by item.
 """
 from __future__ import annotations
 
