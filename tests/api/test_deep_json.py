@@ -59,3 +59,11 @@ def test_malformed_json_is_a_400_everywhere(client, method, path):
     user = make_user_with_token()
     response = call(client, user, method, path, '{"name": ')
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
+
+
+def test_every_api_blueprint_reads_json_through_the_guarded_parser(app):
+    from webapp.api.blueprint import Blueprint
+
+    api_blueprints = [bp for name, bp in app.blueprints.items() if name.startswith("api_")]
+    assert len(api_blueprints) >= 10
+    assert all(isinstance(bp, Blueprint) for bp in api_blueprints), "use webapp.api.blueprint.Blueprint"
