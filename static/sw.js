@@ -152,8 +152,10 @@ self.addEventListener("message", (event) => {
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== self.ichigoOutbox.SYNC_TAG) return;
-  event.waitUntil(self.ichigoOutbox.sync().then((outcome) => {
-    // A rejected promise tells the browser to try again later.
+  // The browser fires this when the network is back: what failed for want of it goes now.
+  event.waitUntil(self.ichigoOutbox.sync({ afterOffline: true }).then((outcome) => {
+    // A rejected promise tells the browser to try again later (with its own backoff).
     if (outcome.offline) throw new Error("still offline");
+    if (outcome.retryAt) throw new Error("the server failed; some captures wait to be retried");
   }));
 });

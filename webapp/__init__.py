@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from webapp import i18n, security
+    from webapp import i18n, inputs, security
     from webapp.auth.login import init_login
     from webapp import models  # noqa: F401  (the whole schema, for Alembic)
     from webapp.extensions import api, babel, csrf, db, limiter, migrate
@@ -52,11 +52,16 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
-    api.init_app(app)
+    from webapp.api import docs
+
+    api.ERROR_SCHEMA = docs.ErrorOut  # flask-smorest's own default error response describes its own envelope
+    api.init_app(app, spec_kwargs={"extra_plugins": [docs.DocumentPlugin()]})
+    docs.init_spec(api)
     from webapp.validation import IdConverter, id_param_schema
 
     api.register_converter(IdConverter, id_param_schema)
     security.register_security(app)
+    inputs.init_app(app)
     from webapp.db_setup import configure_engine
 
     configure_engine(app)

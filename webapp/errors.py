@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -57,21 +58,33 @@ def wants_json() -> bool:
     return path.startswith("/api/") or path.endswith(".json")
 
 
+#: what no error body may carry: a lone surrogate (it cannot be encoded) or a NUL (a client's name
+#: for a field it sent, echoed back)
+_UNPRINTABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def _string_keys(value):
     """marshmallow keys list items by int and a list's own errors by "_schema" in the same dict;
     JSON sorts keys, so make them all strings ("0", "1", "_schema")."""
     if isinstance(value, dict):
-        return {str(key): _string_keys(item) for key, item in value.items()}
+        return {_UNPRINTABLE.sub("\ufffd", str(key)): _string_keys(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_string_keys(item) for item in value]
+    if isinstance(value, str):
+        return _UNPRINTABLE.sub("\ufffd", value)
     return value
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    """The error envelope's inside, as every JSON error (and each failed batch item) carries it."""
+    return {"code": code, "message": message, "fields": _string_keys(fields or {})}
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None, *,
                    retry_after: int | None = None):
     fields = _string_keys(fields or {})
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+        response = jsonify({"error": error_body(code, message, fields)})
     else:
         response = make_response(render_template("errors/error.html", status=status, message=message,
                                                   fields=fields or {}, retry_after=retry_after))

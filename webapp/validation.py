@@ -12,7 +12,17 @@ from marshmallow import ValidationError, fields, validate
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+#: characters that NFKC turns into URL delimiters (urlsplit refuses them in a host) — the list
+#: tests/unit/test_text_pattern.py computes
+NFKC_DELIMITERS = "\u2047-\u2049\u2100\u2101\u2105\u2106\u2a74\ufe13\ufe16\ufe47\ufe48\ufe55\ufe56\ufe5f\ufe68\ufe6b\uff03\uff0f\uff1a\uff1f\uff20\uff3b-\uff3d"
+#: the whitespace str.strip() removes, less the control characters refused anyway (a regex class)
+SPACE = " \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"
+#: an http(s) link as the server takes it (and the OpenAPI document shows it; so no flags, no \\s):
+#: a host with no user name (http://bank.example@evil.example) and no IPv6 literal, digits for a
+#: port, no space anywhere
+HTTP_URL = (f"[hH][tT][tT][pP][sS]?://[^/?#@:\\[\\]\\\\{SPACE}{NFKC_DELIMITERS}]+"
+            f"(?::[0-9]{{1,5}})?(?:[/?#][^{SPACE}]*)?")
 #: embeddings, overrides and isolates: they reorder what others see ("Trojan Source")
 BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 #: an RFC 2047 encoded word (=?charset?b|q?text?=): mail software decodes it, CR LF included
@@ -52,6 +62,8 @@ def check_text(value: str, *, max_length: int, allow_empty: bool = True) -> str:
         raise ValidationError(_("Text direction control characters are not allowed."))
     if any(unicodedata.category(ch) == "Cs" for ch in value):  # a lone surrogate (JSON can carry one)
         raise ValidationError(_("This contains characters that are not valid text."))
+    if len(value) > max_length:  # as sent, spaces around included (what the API's document says)
+        raise ValidationError(_("At most %(n)d characters.", n=max_length))
     value = unicodedata.normalize("NFC", value).strip()
     if len(value) > max_length:
         raise ValidationError(_("At most %(n)d characters.", n=max_length))
@@ -81,6 +93,8 @@ def check_multiline(value: str, *, max_length: int) -> str:
     if not isinstance(value, str):
         raise ValidationError(_("Not a valid string."))
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if len(value) > max_length:  # a line break counts once, as in a textarea
+        raise ValidationError(_("At most %(n)d characters.", n=max_length))
     lines = [check_text(line, max_length=max_length) for line in value.split("\n")]
     value = "\n".join(lines).strip()
     if len(value) > max_length:
@@ -89,11 +103,10 @@ def check_multiline(value: str, *, max_length: int) -> str:
 
 
 class Paragraphs(fields.String):
-    """Free text over several lines (notes), at most ``max_length`` characters."""
+    """Free text over several lines (notes), at most ``max_length`` characters (CRLF counts once)."""
 
     def __init__(self, max_length: int, **kwargs):
         self.max_length = max_length
-        kwargs.setdefault("metadata", {}).setdefault("maxLength", max_length)
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -125,19 +138,41 @@ class HeaderLine(Line):
 
 
 def check_http_url(value: str, *, max_length: int = 500) -> str:
-    """An absolute http(s) URL with a host; javascript:, data: and the rest are refused."""
+    """An absolute http(s) URL with a host (HTTP_URL); javascript:, data: and the rest are refused."""
     value = check_text(value, max_length=max_length, allow_empty=False)
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https"):
+    if not re.match(r"[hH][tT][tT][pP][sS]?:", value) and re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", value):
         raise ValidationError(_("Only http:// and https:// links are allowed."))
-    if not parts.hostname or " " in value:
+    if not re.fullmatch(HTTP_URL, value):
         raise ValidationError(_("Not a valid link."))
+    try:
+        urlsplit(value)
+    except ValueError as exc:  # HTTP_URL keeps out what urlsplit refuses; should it ever differ: a 422
+        raise ValidationError(_("Not a valid link.")) from exc
     return value
 
 
 class HttpUrl(fields.String):
+    """A link; with ``allow_empty``, a blank string is no link ("")."""
+
+    def __init__(self, *, allow_empty: bool = False, **kwargs):
+        self.allow_empty = allow_empty
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
-        return check_http_url(super()._deserialize(value, attr, data, **kwargs))
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if self.allow_empty and not value.strip():
+            return ""
+        return check_http_url(value)
+
+
+class Flag(fields.Boolean):
+    """true or false, nothing else (marshmallow's Boolean also takes 1, "yes", "on"…); HTML forms
+    turn their checkbox into one before loading."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 #: RFC 5321 4.5.3.1.1; email-validator checks it only in its strict mode
@@ -176,7 +211,7 @@ class Color(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs)
         if value == "":
             return None
-        if not HEX_COLOR.match(value):
+        if not HEX_COLOR.fullmatch(value):
             raise ValidationError(_("Use a colour like #1e6b52."))
         return value.lower()
 
@@ -240,15 +275,25 @@ class Id(fields.Integer):
 
 
 def _id_converter():
+    from werkzeug.exceptions import NotFound
     from werkzeug.routing import IntegerConverter
+    from werkzeug.routing import ValidationError as RoutingValidationError
 
     class IdConverter(IntegerConverter):
-        """`<int:…>` in every route: ids from 1 to MAX_ID; others do not match (a 404)."""
+        """`<int:…>` in every route: ids from 1 to MAX_ID. Any other number names nothing, so it is
+        a 404 whatever the method (merely not matching would let werkzeug answer 405 when another
+        rule on the same path takes other methods)."""
 
         def __init__(self, map, *args, **kwargs):
             kwargs.setdefault("min", 1)
             kwargs.setdefault("max", MAX_ID)
             super().__init__(map, *args, **kwargs)
+
+        def to_python(self, value):
+            try:
+                return super().to_python(value)
+            except RoutingValidationError:
+                raise NotFound() from None
 
     return IdConverter
 

@@ -29,10 +29,36 @@ function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => (key in values ? String(values[key]) : ""));
 }
 
+let retryTimer = null;
+let countdown = null;
+
+// The next automatic try, when captures wait after a failure: a timer sends the outbox then (the
+// outbox's own backoff decides when), and the box counts down to it.
+function scheduleRetry(items) {
+  const now = new Date().toISOString();  // one already due goes with the next page or capture, not now
+  const next = items.filter((item) => item.state === outbox.WAITING && item.retry_at && item.retry_at > now)
+    .sort((a, b) => (a.retry_at < b.retry_at ? -1 : 1))[0];
+  clearTimeout(retryTimer);
+  clearInterval(countdown);
+  for (const line of document.querySelectorAll("[data-outbox-retry]")) line.hidden = !next;
+  if (!next) return;
+  const show = () => {
+    const seconds = Math.max(0, Math.ceil((new Date(next.retry_at).getTime() - Date.now()) / 1000));
+    for (const box of document.querySelectorAll("[data-outbox]")) {
+      const template = next.failure === outbox.SERVER ? box.dataset.retryServer : box.dataset.retryNetwork;
+      box.querySelector("[data-outbox-retry]").textContent = fill(template, {
+        seconds, status: next.status ? `HTTP ${next.status}` : "?" });
+    }
+  };
+  show();
+  countdown = setInterval(show, 1000);
+  retryTimer = setTimeout(() => send(), Math.max(0, new Date(next.retry_at).getTime() - Date.now()) + 50);
+}
+
 // <div data-outbox> (templates/pwa/_outbox.html): how many captures wait, and which need a fix.
 async function render() {
+  if (!outbox) return;
   const boxes = document.querySelectorAll("[data-outbox]");
-  if (!boxes.length || !outbox) return;
   let items = [];
   try {
     items = await outbox.list();
@@ -59,12 +85,13 @@ async function render() {
     list.hidden = broken.length === 0;
     box.dataset.count = String(items.length);
   }
+  scheduleRetry(items);
 }
 
-async function send() {
+async function send({ afterOffline = false } = {}) {
   if (!outbox || !navigator.onLine) return;
   try {
-    if ((await outbox.count()) > 0) await outbox.sync();
+    if ((await outbox.count()) > 0) await outbox.sync({ afterOffline });
   } catch (error) {
     // kept for the next try
   }
@@ -72,7 +99,7 @@ async function send() {
 
 if (outbox) {
   outbox.onChange(render);
-  window.addEventListener("online", send);
-  render().then(send);
+  window.addEventListener("online", () => send({ afterOffline: true }));
+  render().then(() => send());
 }
 registerWorker();

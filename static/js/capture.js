@@ -25,6 +25,7 @@ function say(text, { problem = false } = {}) {
 function freshClientId() {
   form.elements.client_id.value = crypto.randomUUID();
   delete form.dataset.capturedAt;
+  delete form.dataset.replaces;
   discardButton.hidden = true;
 }
 
@@ -93,6 +94,11 @@ async function loadForFixing(clientId) {
   form.elements.event_id.value = item.capture.event_id == null ? "" : String(item.capture.event_id);
   form.elements.source.value = item.capture.source || "manual";
   form.elements.client_id.value = item.client_id;
+  if (item.error && item.error.code === "client_id_reused") {
+    // the server holds another capture under this id: the fixed one goes as a new capture
+    form.elements.client_id.value = crypto.randomUUID();
+    form.dataset.replaces = item.client_id;
+  }
   const fields = (item.error && item.error.fields) || {};
   if (item.capture.captured_at && !("captured_at" in fields)) form.dataset.capturedAt = item.capture.captured_at;
   discardButton.hidden = false;
@@ -109,6 +115,8 @@ async function submit(event) {
   const data = readForm();
   try {
     await outbox.add(data, { userId: userId === null ? null : Number(userId) });
+    if (form.dataset.replaces) await outbox.discard(form.dataset.replaces);
+    delete form.dataset.replaces;
   } catch (error) {
     form.submit(); // IndexedDB refused (private mode): post the form as without JavaScript
     return;
@@ -129,13 +137,19 @@ async function submit(event) {
     return;
   }
   if (result && result.error) {
+    if (result.error.code === "client_id_reused") {  // saving again sends it as a new capture
+      form.elements.client_id.value = crypto.randomUUID();
+      form.dataset.replaces = data.client_id;
+    }
     showErrors(result.error.fields, result.error.message);
     return;
   }
   outbox.requestBackgroundSync();
   form.reset();
   freshClientId();
-  say(fill(outcome && outcome.needsLogin ? form.dataset.keptLogin : form.dataset.kept, { name: data.name }));
+  const kept = outcome && outcome.needsLogin ? form.dataset.keptLogin
+    : outcome && outcome.retrying ? form.dataset.keptRetry : form.dataset.kept;
+  say(fill(kept, { name: data.name }));
   history.replaceState(null, "", form.getAttribute("action"));
   form.elements.name.focus();
 }
@@ -149,7 +163,7 @@ if (outbox && form && "indexedDB" in self && self.crypto && crypto.randomUUID) {
     form.elements.source.value = "manual";
   });
   discardButton.addEventListener("click", async () => {
-    await outbox.discard(form.elements.client_id.value);
+    await outbox.discard(form.dataset.replaces || form.elements.client_id.value);
     form.reset();
     clearErrors();
     freshClientId();

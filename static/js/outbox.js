@@ -4,10 +4,22 @@
 // very same file with importScripts() to send the outbox from Background Sync. It defines
 // self.ichigoOutbox.
 //
-// Rules (issue 5): an item leaves the outbox only after a 2xx whose body echoes its client_id; a 401
-// keeps it and asks the user to log in; a validation error keeps it, marked for fixing; anything
-// else (offline, 5xx, an expired CSRF token) keeps it for the next try. The server stores a
-// client_id once, so a capture sent twice (a lost answer, two tabs) is still one person.
+// What each answer does to an item (issues 5 and 12). The batch answers one result per item; an
+// item is never resent as it is when the answer would not change, and never in a tight loop:
+//   2xx that echoes its client_id     stored: it leaves the outbox
+//   401 (the whole batch)             kept, "log in to send" (LOGIN); sent once logged in
+//   422 for the item                  kept for the user to fix (INVALID), with the server's message
+//   409 for the item                  its client_id was used for another capture: kept (REJECTED);
+//                                     the fix sends it as a new capture
+//   any other 4xx (item or batch)     kept (REJECTED) with the server's message, not resent as is:
+//                                     400, 403, 404, 405, 413 for one item, 415, 422 for the batch
+//   413 for several items             split in halves and sent again at once
+//   5xx, 408, 429, 400 csrf_failed,   kept and retried with exponential backoff (5 s doubling to
+//   a network error or timeout        15 min, with jitter; 429's Retry-After is honoured); the
+//                                     screen says so and when the next try is (retry_at, failure)
+//   offline (navigator.onLine false)  kept; sent when the network is back, backoff or not
+// The server stores a client_id once, so a capture sent twice (a lost answer, two tabs) is still
+// one person.
 (function (scope) {
   "use strict";
 
@@ -17,6 +29,12 @@
   const CHANNEL = "ichigo-outbox";
   const SYNC_TAG = "ichigo-outbox";
   const BATCH = 50;
+  //: backoff after a failure not of the item's making: 5 s, 10 s, 20 s… up to 15 min, each drawn
+  //: between half and all of it (jitter), so phones that failed together do not retry together
+  const BACKOFF_BASE_MS = 5000;
+  const BACKOFF_CAP_MS = 15 * 60 * 1000;
+  const SERVER = "server";
+  const NETWORK = "network";
   //: a request that hangs on a weak network is given up after this; the capture stays and is resent
   const TIMEOUT_MS = 20000;
   const deadline = () => (typeof AbortSignal !== "undefined" && AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT_MS) : undefined);
@@ -102,86 +120,143 @@
     return work();
   }
 
-  async function session() {
-    const response = await fetch("/api/v1/session", {
-      credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, signal: deadline(),
-    });
-    if (!response.ok) throw new Error(`session: HTTP ${response.status}`);
-    return response.json();
-  }
-
   function echoes(answer, item) {
     return Boolean(answer && answer.status >= 200 && answer.status < 300 && answer.result &&
       String(answer.result.client_id).toLowerCase() === String(item.client_id).toLowerCase());
   }
 
-  // Send what waits. Answers {sent, waiting, offline, needsLogin, results: {client_id: result|error}}.
-  function sync() {
+  function backoff(attempts, retryAfterSeconds) {
+    const exponential = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+    const wait = exponential * (0.5 + Math.random() / 2);
+    return Math.max(wait, (retryAfterSeconds || 0) * 1000);
+  }
+
+  // Keep the item for a later try: the failure ("server" or "network"), its HTTP status, and when.
+  function later(item, failure, { status = null, error = null, retryAfter = null } = {}) {
+    const attempts = (item.attempts || 0) + 1;
+    return put({ ...item, state: WAITING, attempts, failure, status, error,
+      retry_at: new Date(Date.now() + backoff(attempts, retryAfter)).toISOString() });
+  }
+
+  function due(item, { afterOffline = false } = {}) {
+    if (!item.retry_at) return true;
+    if (afterOffline && item.failure === NETWORK) return true; // the network is back: try now
+    return new Date(item.retry_at).getTime() <= Date.now();
+  }
+
+  // A 4xx that will not change for the same body, as opposed to one worth trying again.
+  function final(status, code) {
+    if (status === 408 || status === 429) return false;
+    if (status === 400 && code === "csrf_failed") return false;
+    return status >= 400 && status < 500;
+  }
+
+  async function fetchJson(url, options) {
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store", signal: deadline(), ...options });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (error) {
+      body = null; // not JSON (a proxy's page), or the answer was cut off
+    }
+    return { response, body };
+  }
+
+  function retryAfterOf(response) {
+    const seconds = Number(response.headers.get("Retry-After"));
+    return Number.isFinite(seconds) ? seconds : null;
+  }
+
+  // Send one chunk; resolves when every item of it is settled (stored, kept for later, or to fix).
+  async function send(chunk, me, outcome) {
+    let response;
+    let body;
+    try {
+      ({ response, body } = await fetchJson("/api/v1/captures/batch", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": me.csrf_token },
+        body: JSON.stringify(chunk.map((item) => item.capture)),
+      }));
+    } catch (error) {
+      for (const item of chunk) await later(item, NETWORK);
+      outcome.retrying += chunk.length;
+      return;
+    }
+    if (response.status === 401) {
+      for (const item of chunk) await put({ ...item, state: LOGIN });
+      outcome.needsLogin = true;
+      return;
+    }
+    if (response.status === 413 && chunk.length > 1) {
+      const half = Math.ceil(chunk.length / 2);
+      await send(chunk.slice(0, half), me, outcome);
+      await send(chunk.slice(half), me, outcome);
+      return;
+    }
+    const error = body && body.error ? body.error : null;
+    if (!response.ok || !body || !Array.isArray(body.items)) {
+      if (final(response.status, error && error.code)) {
+        for (const item of chunk) {
+          await put({ ...item, state: REJECTED, status: response.status, error });
+          outcome.results[item.client_id] = { error, status: response.status };
+        }
+        return;
+      }
+      for (const item of chunk) {
+        await later(item, SERVER, { status: response.status, error, retryAfter: retryAfterOf(response) });
+      }
+      outcome.retrying += chunk.length;
+      return;
+    }
+    for (let i = 0; i < chunk.length; i += 1) {
+      const item = chunk[i];
+      const answer = body.items[i];
+      if (echoes(answer, item)) {
+        await remove(item.client_id);
+        outcome.sent += 1;
+        outcome.results[item.client_id] = answer.result;
+      } else if (answer && final(answer.status, answer.error && answer.error.code)) {
+        const state = answer.status === 422 ? INVALID : REJECTED;
+        await put({ ...item, state, status: answer.status, error: answer.error });
+        outcome.results[item.client_id] = { error: answer.error, status: answer.status };
+      } else {
+        await later(item, SERVER, { status: answer ? answer.status : null, error: answer ? answer.error : null });
+        outcome.retrying += 1;
+      }
+    }
+  }
+
+  // Send what waits and is due. `afterOffline`: the network just came back, so items that failed
+  // for want of it go now. Answers {sent, waiting, retrying, offline, needsLogin, retryAt, results}.
+  function sync({ afterOffline = false } = {}) {
     return withLock(async () => {
-      const outcome = { sent: 0, waiting: 0, offline: false, needsLogin: false, results: {} };
+      const outcome = { sent: 0, waiting: 0, retrying: 0, offline: false, needsLogin: false, retryAt: null, results: {} };
       const items = await list();
       if (!items.length) return outcome;
       let me;
       try {
-        me = await session();
+        const { response, body } = await fetchJson("/api/v1/session", { headers: { Accept: "application/json" } });
+        if (!response.ok || !body) throw new Error(`session: HTTP ${response.status}`);
+        me = body;
       } catch (error) {
-        outcome.offline = true;
-        outcome.waiting = items.length;
-        return outcome;
+        outcome.offline = true; // or the server is down: every item waits, none is worn out by it
       }
-      if (!me.authenticated) {
+      if (me && !me.authenticated) {
         for (const item of items) if (item.state === WAITING) await put({ ...item, state: LOGIN });
         outcome.needsLogin = true;
-        outcome.waiting = items.length;
         changed();
-        return outcome;
+      } else if (me) {
+        const mine = items.filter((item) => (item.user_id == null || item.user_id === me.user_id) &&
+          (item.state === WAITING || item.state === LOGIN) && due(item, { afterOffline }));
+        for (let start = 0; start < mine.length && !outcome.needsLogin; start += BATCH) {
+          await send(mine.slice(start, start + BATCH), me, outcome);
+        }
+        changed();
       }
-      const mine = items.filter((item) => (item.user_id == null || item.user_id === me.user_id) &&
-        (item.state === WAITING || item.state === LOGIN));
-      for (let start = 0; start < mine.length; start += BATCH) {
-        const chunk = mine.slice(start, start + BATCH);
-        let response;
-        try {
-          response = await fetch("/api/v1/captures/batch", {
-            method: "POST",
-            credentials: "same-origin",
-            cache: "no-store",
-            headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": me.csrf_token },
-            body: JSON.stringify(chunk.map((item) => item.capture)),
-            signal: deadline(),
-          });
-        } catch (error) {
-          outcome.offline = true;
-          break;
-        }
-        if (response.status === 401) {
-          for (const item of chunk) await put({ ...item, state: LOGIN });
-          outcome.needsLogin = true;
-          break;
-        }
-        let body = null;
-        try {
-          body = response.ok ? await response.json() : null;
-        } catch (error) {
-          body = null; // not JSON, or the answer was cut off: the server may have stored it; resent later
-        }
-        if (!body || !Array.isArray(body.items)) break; // 5xx, 400, 413, a proxy's page: try later
-        for (let i = 0; i < chunk.length; i += 1) {
-          const item = chunk[i];
-          const answer = body.items[i];
-          if (echoes(answer, item)) {
-            await remove(item.client_id);
-            outcome.sent += 1;
-            outcome.results[item.client_id] = answer.result;
-          } else if (answer && answer.error) {
-            const state = answer.status === 422 ? INVALID : REJECTED;
-            await put({ ...item, state, error: answer.error });
-            outcome.results[item.client_id] = { error: answer.error, status: answer.status };
-          }
-        }
-      }
-      outcome.waiting = await count();
-      changed();
+      const left = await list();
+      outcome.waiting = left.length;
+      const next = left.filter((item) => item.state === WAITING && item.retry_at).map((item) => item.retry_at).sort()[0];
+      outcome.retryAt = next || null;
       return outcome;
     });
   }
@@ -198,6 +273,6 @@
 
   scope.ichigoOutbox = {
     add, discard, get, list, count, sync, onChange, requestBackgroundSync,
-    SYNC_TAG, WAITING, LOGIN, INVALID, REJECTED,
+    SYNC_TAG, WAITING, LOGIN, INVALID, REJECTED, SERVER, NETWORK,
   };
 })(self);

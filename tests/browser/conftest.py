@@ -103,7 +103,13 @@ def browser(playwright):
 
 
 @pytest.fixture
-def new_context(browser, live_server):
+def expected_errors() -> list[str]:
+    """Console errors a test causes on purpose (a server error it fakes), beside EXPECTED_ERRORS."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, live_server, expected_errors):
     """Make browser contexts (a fresh phone each) that are closed after the test."""
     contexts = []
     errors: list[str] = []
@@ -122,7 +128,7 @@ def new_context(browser, live_server):
     for context in contexts:
         context.close()
     # A script error or a CSP violation fails the test; resources refused while offline do not.
-    unexpected = [text for text in errors if not any(part in text for part in EXPECTED_ERRORS)]
+    unexpected = [text for text in errors if not any(part in text for part in (*EXPECTED_ERRORS, *expected_errors))]
     assert not unexpected, unexpected
 
 

@@ -296,3 +296,92 @@ def test_the_share_back_form_works_without_javascript(new_context, live_server, 
     assert page.url.endswith(f"/c/{owner.slug}/connect")
     [(name, email, _url, [(source, _c, _e)])] = contacts_of(live_server, owner.id)
     assert (name, email, source) == ("鈴木 一郎", "ichiro@example.com", "share_back")
+
+
+def batch_posts(page):
+    """Count the batches the phone sends (page and service worker alike)."""
+    sent = []
+    page.context.on("request", lambda request: request.url.endswith("/api/v1/captures/batch") and sent.append(1))
+    return sent
+
+
+def outbox_items(page):
+    return page.evaluate("ichigoOutbox.list()")
+
+
+def test_a_server_error_is_shown_and_retried_later_not_in_a_loop(page, live_server, make_person, expected_errors):
+    expected_errors.append("status of 500")
+    me = make_person()
+    log_in(page, me)
+    down = {"on": True}
+
+    def failing(route):
+        if down["on"]:
+            route.fulfill(status=500, content_type="application/json",
+                          body='{"error": {"code": "internal_error", "message": "Boom.", "fields": {}}}')
+        else:
+            response = route.fetch()
+            route.fulfill(response=response)
+
+    page.context.route("**/api/v1/captures/batch", failing)
+    sent = batch_posts(page)
+    page.goto("/capture")
+    page.fill("#name", "Ren")
+    page.click("#capture-form button[type=submit]")
+    page.wait_for_selector("#capture-status:has-text('could not store it yet')")
+    retry = page.locator("[data-outbox-retry]")
+    retry.wait_for()
+    assert "HTTP 500" in retry.inner_text() and "trying again in" in retry.inner_text()
+    [item] = outbox_items(page)
+    assert item["state"] == "waiting" and item["attempts"] == 1 and item["failure"] == "server"
+    page.wait_for_timeout(1500)
+    assert len(sent) == 1  # one try, then it waits: no loop hammering a failing server
+    assert contacts_of(live_server, me.id) == []
+
+    down["on"] = False  # the server recovers; the timer sends it at the announced time
+    wait_until(page, "ichigoOutbox.count().then((n) => n === 0)", timeout_ms=20_000)
+    assert [name for name, _e, _u, _enc in contacts_of(live_server, me.id)] == ["Ren"]
+    assert len(sent) == 2
+    page.wait_for_selector("[data-outbox]", state="hidden")
+
+
+def test_in_a_batch_a_refused_item_waits_to_be_fixed_and_a_failed_one_is_retried(page, live_server, make_person):
+    me = make_person()
+    log_in(page, me)
+    wait_for_worker(page)
+    wait_until_kept(page, "/capture")
+    page.goto("/capture")
+    page.context.set_offline(True)
+    for name, email in [("Aoi", ""), ("Bad", "bad-at-example"), ("Chika", ""), ("Daichi", "")]:
+        page.fill("#name", name)
+        if email:
+            page.fill("#email", email)
+        page.click("#capture-form button[type=submit]")
+        page.wait_for_selector(f"#capture-status:has-text('Saved on this phone: {name}')")
+    sent = batch_posts(page)
+
+    def daichi_fails(route):  # the server stores what it can; Daichi's item hits a busy database
+        response = route.fetch()
+        body = response.json()
+        for item, capture in zip(body["items"], route.request.post_data_json):
+            if capture["name"] == "Daichi":
+                item.update(status=503, result=None, error={"code": "unavailable", "message": "Busy.", "fields": {}})
+        route.fulfill(response=response, json=body)
+
+    page.context.route("**/api/v1/captures/batch", daichi_fails)
+    page.context.set_offline(False)
+    wait_until(page, "ichigoOutbox.list().then((items) => items.length === 2)")
+    assert sent == [1]  # all four in one batch
+    by_name = {item["capture"]["name"]: item for item in outbox_items(page)}
+    assert by_name["Bad"]["state"] == "invalid" and "email" in by_name["Bad"]["error"]["fields"]
+    assert by_name["Daichi"]["state"] == "waiting" and by_name["Daichi"]["failure"] == "server"
+    stored = sorted(name for name, _e, _u, _enc in contacts_of(live_server, me.id))
+    assert stored == ["Aoi", "Chika", "Daichi"]  # stored; the phone just did not hear so
+
+    page.context.unroute_all(behavior="wait")
+    wait_until(page, "ichigoOutbox.list().then((items) => items.length === 1)", timeout_ms=20_000)
+    [left] = outbox_items(page)
+    assert left["capture"]["name"] == "Bad" and left["state"] == "invalid"  # never resent as it is
+    assert len(sent) == 2
+    assert sorted(name for name, _e, _u, _enc in contacts_of(live_server, me.id)) == ["Aoi", "Chika", "Daichi"]
+    page.locator("[data-outbox-problems] a", has_text="Fix and send: Bad").wait_for()

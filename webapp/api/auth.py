@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.auth import limits, services
 from webapp.auth.schemas import NewTokenOut, SignupIn, TokenIn, TokenList, UserOut
-from webapp.api.docs import ERRORS, PROTECTED
+from webapp.api.docs import CONFLICT, PROTECTED, RATE_LIMITED
 
 bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 
@@ -15,7 +15,7 @@ bp = Blueprint("api_auth", __name__, description="Accounts and API tokens")
 @limits.attempt_budget
 @bp.arguments(SignupIn())
 @bp.response(201, UserOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses={**CONFLICT, **RATE_LIMITED})
 def signup(data):
     """Create an account."""
     return services.create_user(**data)
@@ -25,7 +25,7 @@ def signup(data):
 @limits.password_budget
 @bp.arguments(TokenIn())
 @bp.response(201, NewTokenOut)
-@bp.doc(responses=ERRORS)
+@bp.doc(responses=RATE_LIMITED)
 def create_token(data):
     """Exchange email and password for a Bearer token (shown once)."""
     user = services.authenticate(data["email"], data["password"])

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.contacts.models import TIERS
 from webapp.errors import NotFound

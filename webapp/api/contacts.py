@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
-from webapp.api.docs import PROTECTED
+from webapp.api.blueprint import Blueprint
+from webapp.api.docs import CONFLICT, PROTECTED
 from webapp.contacts import services
 from webapp.contacts.schemas import ContactList, ContactOut, ContactPatch, ContactQuery, MergeIn
 
@@ -41,7 +41,7 @@ def get_contact(contact_id):
 @login_required
 @bp.arguments(ContactPatch())
 @bp.response(200, ContactOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def update_contact(data, contact_id):
     """Edit the fields sent. An email or card another contact has is a 409: merge them instead."""
     return services.update_contact(current_user, contact_id, data)
@@ -61,7 +61,7 @@ def delete_contact(contact_id):
 @login_required
 @bp.arguments(MergeIn())
 @bp.response(200, ContactOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def merge(data, contact_id):
     """Merge `other_id` into this contact: meetings, promises and notes move; the other is deleted."""
     return services.merge_contacts(current_user, contact_id, data["other_id"])

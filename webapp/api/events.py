@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.events import services
 from webapp.events.schemas import EventIn, EventList, EventListQuery, EventOut, EventPatch

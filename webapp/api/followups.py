@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import request, url_for
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
-from webapp.api.docs import PROTECTED
+from webapp.api.blueprint import Blueprint
+from webapp.api.docs import CONFLICT, PROTECTED
 from webapp.errors import NotFound, ValidationFailed
 from webapp.events.views import card_link
 from webapp.followups import services
@@ -93,7 +93,7 @@ def list_followups(args):
 @bp.route("/followups/approve-all", methods=["POST"])
 @login_required
 @bp.response(200, ApproveAllOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def approve_all():
     """Approve every draft: each is queued for its scheduled time (or the next allowed moment)."""
     return {"queued": services.approve_all(current_user)}
@@ -112,7 +112,7 @@ def get_followup(followup_id):
 @login_required
 @bp.arguments(FollowUpPatch())
 @bp.response(200, FollowUpOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def patch_followup(data, followup_id):
     """Edit subject/body, reschedule, approve (`status: queued`), cancel, or go back to draft.
     Approving twice queues once, with the same Message-ID; a follow-up being sent or sent is a 409."""
@@ -122,7 +122,7 @@ def patch_followup(data, followup_id):
 @bp.route("/followups/<int:followup_id>/resend", methods=["POST"])
 @login_required
 @bp.response(200, FollowUpOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def resend(followup_id):
     """Queue again a follow-up that failed or may have been sent (status `unknown`), with the same Message-ID."""
     return _one(services.resend(current_user, followup_id))
@@ -131,7 +131,7 @@ def resend(followup_id):
 @bp.route("/followups/<int:followup_id>/sent-by-hand", methods=["POST"])
 @login_required
 @bp.response(200, FollowUpOut)
-@bp.doc(**PROTECTED)
+@bp.doc(**PROTECTED, responses=CONFLICT)
 def sent_by_hand(followup_id):
     """Record that the user sent it from their own mail app (it is then never sent by the server)."""
     return _one(services.mark_sent_by_hand(current_user, followup_id))

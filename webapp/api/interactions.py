@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.contacts.schemas import ContactSummaryOut
 from webapp.events.views import card_link

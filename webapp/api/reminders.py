@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import url_for
 from flask_login import current_user, login_required
-from flask_smorest import Blueprint
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.db import utcnow
 from webapp.profiles.web import public_base_url

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_login import login_required
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.captures.scan import ScanError, read_payload
 from webapp.errors import NotFound, ValidationFailed
@@ -13,7 +13,8 @@ bp = Blueprint("api_scan", __name__, description="Read a scanned QR code")
 
 
 class ScanIn(Schema):
-    payload = fields.String(required=True, metadata={"description": "the text the QR code holds"})
+    payload = fields.String(required=True, metadata={
+        "description": "the text the QR code holds: an Ichigo card or any link, a vCard or a MECARD"})
 
 
 class ScanOut(Schema):

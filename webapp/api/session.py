@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import g
 from flask_login import current_user
-from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
-from webapp.api.docs import ERRORS
+from webapp.api.blueprint import Blueprint
 
 #: the answer is per browser and carries a CSRF token: no cache (HTTP or service worker) may keep it
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
@@ -32,7 +31,7 @@ class SessionOut(Schema):
 
 @bp.route("", methods=["GET"])
 @bp.response(200, SessionOut)
-@bp.doc(security=[{}, {"bearer": []}, {"cookie": []}], responses={"401": ERRORS["401"]})
+@bp.doc(security=[{}, {"bearer": []}, {"cookie": []}])
 def show():
     """Whether the caller is logged in; if so, its user, card, active event and CSRF token. Never cached."""
     if not current_user.is_authenticated:

@@ -15,7 +15,7 @@ class SignupIn(Schema):
                              load_only=True)
     name = HeaderLine(100, allow_empty=False, required=True)
     locale = fields.String(validate=validate.OneOf(["ja", "en"]), load_default=None)
-    timezone = fields.String(load_default=None)
+    timezone = fields.String(load_default=None, metadata={"enum": [*sorted(available_timezones()), None]})
 
     @validates("timezone")
     def _timezone(self, value, **kwargs):

@@ -1,8 +1,6 @@
 """Sign-up, log-in and log-out pages; Settings with its password change and list of logins."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,6 +13,7 @@ from webapp.auth.schemas import LoginIn, PasswordChangeIn, SettingsIn, SignupIn
 from webapp.errors import AppError, NotFound
 from webapp.extensions import limiter
 from webapp.i18n import N_
+from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -23,15 +22,6 @@ def form_data(schema_cls, form) -> dict:
     """Only the schema's own fields: csrf_token and next belong to the page, not the account."""
     names = set(schema_cls().fields)
     return {key: form.get(key) for key in form if key in names}
-
-
-def safe_next(target: str | None) -> str:
-    """A same-site path to go to after log-in; anything else goes home."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("pwa.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -8,14 +8,18 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from webapp.db import utcnow
-from webapp.validation import Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
+from webapp.validation import SPACE, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 PHONE = re.compile(r"^[0-9+()\-.\s#*ext]{0,40}$")
 MAX_BATCH = 500
 
 
 class Phone(Line):
+    #: PHONE with a digit, for the OpenAPI document (webapp.text_patterns explains the dialect)
+    PATTERN = f"^(?:[{SPACE}]*|(?=[\\s\\S]*[0-9])[0-9+()\\-.#*ext{SPACE}]*)(?![\\s\\S])"
+
     def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", self.PATTERN)
         super().__init__(40, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -27,15 +31,17 @@ class Phone(Line):
 
 class CaptureIn(Schema):
     client_id = fields.UUID(required=True, metadata={"description": "a UUID the device made for this capture"})
-    event_id = Id(allow_none=True, metadata={"description": "omitted: the active event; null: none"})
-    captured_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    event_id = Id(allow_none=True, metadata={"description": "one of your events; omitted: the active event; "
+                                                            "null: none"})
+    captured_at = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "within the last 30 years and at most 10 minutes ahead of the server's clock"})
     name = HeaderLine(100, allow_empty=False, required=True)
     name_reading = Line(100, load_default="")
     email = Email(load_default="", allow_none=True)
     phone = Phone(load_default="")
     company = Line(100, load_default="")
     title = Line(100, load_default="")
-    card_url = HttpUrl(load_default="", allow_none=True)
+    card_url = HttpUrl(load_default="", allow_none=True, allow_empty=True)
     conversation = Paragraphs(2000, load_default="")
     needs = Paragraphs(1000, load_default="")
     promise = Line(280, load_default="")

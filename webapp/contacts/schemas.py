@@ -27,7 +27,7 @@ class ContactQuery(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=100),
                       metadata={"description": "name, reading or company; kana, width and case do not matter"})
     event_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
-                              metadata={"description": "only people met at this event"})
+                              metadata={"description": "only people met at this event (one of yours)"})
     tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
     cursor = Cursor(load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
@@ -45,7 +45,7 @@ class ContactPatch(Schema):
     phone = Phone()
     company = Line(100)
     title = Line(100)
-    card_url = HttpUrl(allow_none=True, metadata={"description": "empty or null clears it"})
+    card_url = HttpUrl(allow_none=True, allow_empty=True, metadata={"description": "empty or null clears it"})
     notes = Paragraphs(5000)
     tier = fields.String(validate=validate.OneOf(TIERS),
                          metadata={"description": "changing it records the review (tier_reviewed_at)"})
@@ -58,7 +58,8 @@ class ContactPatch(Schema):
 
 
 class MergeIn(Schema):
-    other_id = Id(required=True, metadata={"description": "the contact merged into this one, then deleted"})
+    other_id = Id(required=True, metadata={"description": "another of your contacts, merged into this one, "
+                                                         "then deleted"})
 
 
 class EncounterOut(Schema):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, fields, validate
 
 from webapp.events.services import DEFAULT_LIMIT, MAX_LIMIT
-from webapp.validation import HeaderLine, Line
+from webapp.validation import Flag, HeaderLine, Line
 
 FORM_TEXT_FIELDS = ("name", "place", "community", "why_here", "goal")
 FORM_TIME_FIELDS = ("starts_at", "ends_at")
@@ -23,7 +23,7 @@ class EventPatch(Schema):
     community = Line(100)
     why_here = Line(280, metadata={"description": "my \"why I'm here\"; the card shows it when opened with ?e=<code>"})
     goal = Line(200, metadata={"description": "e.g. \"three real conversations\""})
-    is_active = fields.Boolean(metadata={
+    is_active = Flag(metadata={
         "description": "true makes this the one active event (captures default to it); the previous one stops"})
 
 

@@ -20,17 +20,18 @@ FAILURES_SHOWN = 20
 
 
 class SendAfter(fields.AwareDateTime):
-    """An aware date and time, stored as UTC; years outside 2000–2100 are refused (not an overflow)."""
+    """An aware date and time, stored as UTC; years outside 2000–2100 (as written, so the OpenAPI
+    document can say it) are refused, which also keeps the conversion from overflowing."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", "^(?:20[0-9][0-9]|2100)-")
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            moment = moment.astimezone(timezone.utc)
-        except OverflowError as exc:
-            raise ValidationError(_("Not a valid date and time.")) from exc
         if not 2000 <= moment.year <= 2100:
             raise ValidationError(_("Not a valid date and time."))
-        return moment
+        return moment.astimezone(timezone.utc)
 
 
 class FollowUpPatch(Schema):

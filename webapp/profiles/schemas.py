@@ -6,7 +6,7 @@ import re
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from webapp.validation import Color, Email, HeaderLine, HttpUrl, Line, check_text
+from webapp.validation import SPACE, Color, Email, HeaderLine, HttpUrl, Line, check_text
 
 MAX_LINKS = 5
 INTRO_LENGTH = 280
@@ -15,6 +15,16 @@ PHONE = re.compile(r"^\+?[0-9０-９()（） .\-‐－ー]{3,40}$")
 
 class Phone(fields.String):
     """A phone number as people write it: digits, spaces, + - ( ) and dots."""
+
+    #: PHONE once trimmed, with a digit, for the OpenAPI document (see webapp.text_patterns)
+    _CHARS = "0-9０-９()（） .\\-‐－ー"
+    PATTERN = (f"^(?:[{SPACE}]*|[{SPACE}]*(?![{SPACE}])\\+?(?=[\\s\\S]*[0-9０-９])"
+               f"[{_CHARS}]{{2,39}}[{_CHARS.replace(' ', '')}][{SPACE}]*)(?![\\s\\S])")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", self.PATTERN)
+        kwargs["metadata"].setdefault("maxLength", 40)
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = check_text(super()._deserialize(value, attr, data, **kwargs), max_length=40)

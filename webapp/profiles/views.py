@@ -55,7 +55,7 @@ def _render_edit(profile, *, form, errors, saved=False):
         card.update({key: form.get(key, "") for key in services.EDITABLE_FIELDS if key != "links"})
         card["links_text"] = form.get("links", "")
         colour = form.get("signature_color") or ""
-        card["signature_color"] = colour.lower() if form.get("use_color") and HEX_COLOR.match(colour) else None
+        card["signature_color"] = colour.lower() if form.get("use_color") and HEX_COLOR.fullmatch(colour) else None
     else:
         card["links_text"] = "\n".join(card["links"])
     return render_template(

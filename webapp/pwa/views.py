@@ -10,6 +10,7 @@ from sqlalchemy import text
 from webapp.db import utcnow
 from webapp.extensions import db
 from webapp.pwa import shell
+from webapp.urls import safe_next
 
 bp = Blueprint("pwa", __name__)
 
@@ -75,10 +76,7 @@ def healthz():
 @bp.route("/lang/<code>", methods=["POST"])
 def set_language(code: str):
     """Choose the interface language when logged out (logged-in users keep it on their account)."""
-    target = request.form.get("next") or url_for("pwa.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pwa.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(safe_next(request.form.get("next"))))
     if code in ("ja", "en"):
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response

@@ -9,7 +9,7 @@ from webapp.followups.schemas import SendAfter
 from webapp.relationships import cadence
 from webapp.relationships.due import KINDS, decode_cursor
 from webapp.relationships.models import DIGESTS, SNOOZABLE
-from webapp.validation import Id, Line
+from webapp.validation import Flag, Id, Line
 
 MAX_LIMIT = 200
 
@@ -66,7 +66,8 @@ class RhythmIn(Schema):
     within_days = fields.Integer(load_default=None, allow_none=True, strict=True,
                                  validate=validate.Range(min=1, max=3650),
                                  metadata={"description": "overdue after this many days (a range: every 180 "
-                                                          "within 365); null: overdue the day after it is due"})
+                                                          "within 365), at least every_days; null: overdue the "
+                                                          "day after it is due"})
 
     @validates_schema
     def _range(self, data, **kwargs):
@@ -82,7 +83,8 @@ class RhythmOut(Schema):
 
 
 class PolicyIn(Schema):
-    rhythms = fields.List(fields.Nested(RhythmIn), required=True, validate=validate.Length(max=len(cadence.CHANNELS)))
+    rhythms = fields.List(fields.Nested(RhythmIn), required=True, validate=validate.Length(max=len(cadence.CHANNELS)),
+                          metadata={"description": "one rhythm per channel"})
 
     @validates("rhythms")
     def _one_per_channel(self, value, **kwargs):
@@ -104,7 +106,8 @@ class PolicyList(Schema):
 class InteractionIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(cadence.INTERACTION_KINDS))
     note = Line(280, load_default="", metadata={"description": "private"})
-    occurred_at = SendAfter(load_default=None, allow_none=True, metadata={"description": "default: now"})
+    occurred_at = SendAfter(load_default=None, allow_none=True,
+                            metadata={"description": "default: now; not in the future"})
 
 
 class InteractionOut(Schema):
@@ -127,12 +130,18 @@ class TierIn(Schema):
 
 
 class SnoozeIn(Schema):
+    #: the rules of _when, for the OpenAPI document (webapp.api.docs)
+    OPENAPI_RULES = {"allOf": [
+        {"oneOf": [{"required": ["days"]}, {"required": ["until"]}]},
+        {"anyOf": [{"properties": {"kind": {"not": {"enum": ["touch"]}}}},
+                   {"required": ["channel"], "properties": {"channel": {"type": "string"}}}]},
+    ]}
     contact_id = Id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(SNOOZABLE))
     channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(cadence.CHANNELS)))
     days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365),
                           metadata={"description": "snooze for this many days (or give until)"})
-    until = SendAfter(metadata={"description": "snooze until this moment"})
+    until = SendAfter(metadata={"description": "snooze until this moment (in the future)"})
 
     @validates_schema
     def _when(self, data, **kwargs):
@@ -157,14 +166,15 @@ class PromiseIn(Schema):
 class PromisePatch(Schema):
     text = Line(280, allow_empty=False)
     due_on = fields.Date(allow_none=True)
-    done = fields.Boolean(metadata={"description": "true closes it, false reopens it"})
+    done = Flag(metadata={"description": "true closes it, false reopens it"})
     log_kind = fields.String(validate=validate.OneOf(cadence.INTERACTION_KINDS), metadata={
         "description": "with done: true, also log this touch on the contact (resets its rhythm)"})
 
 
 class PromiseQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "done")))
-    contact_id = Id(load_default=None, allow_none=True)
+    contact_id = Id(load_default=None, allow_none=True, strict=False,  # a query's numbers are text
+                    metadata={"description": "only this contact's (one of yours)"})
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
 

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from webapp.auth.views import safe_next
 from webapp.contacts.models import TIERS
 from webapp.contacts.services import list_contacts, list_event_choices
 from webapp.db import utcnow
@@ -23,6 +22,7 @@ from webapp.relationships.checkin import draft_checkin
 from webapp.relationships.due import KINDS, decode_cursor, list_reminders
 from webapp.relationships.labels import channel_labels, kind_labels, reminder_label, tier_labels
 from webapp.relationships.schemas import InteractionIn, PolicyIn, PromiseIn, ReminderSettingsIn, TierIn
+from webapp.urls import safe_next
 from webapp.validation import translate_error
 
 bp = Blueprint("relationships", __name__)
