@@ -97,6 +97,7 @@ BEYOND_THE_DOCUMENT = {
     "POST /api/v1/events": {"ends_at": "not before starts_at"},
     "PATCH /api/v1/events/{event_id}": {"ends_at": "not before starts_at (the stored one when not sent)"},
     "GET /api/v1/contacts": {"event_id": "one of the caller's events", "cursor": NEXT},
+    "GET /api/v1/followups": {"event_id": "one of the caller's events"},
     "GET /api/v1/events": {"cursor": NEXT},
     "GET /api/v1/reminders": {"cursor": NEXT},
     "GET /api/v1/promises": {"contact_id": "one of the caller's contacts"},

@@ -10,15 +10,17 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from webapp.text_patterns import BLANK, http_url_pattern, text_pattern
-from webapp.validation import NFKC_DELIMITERS, HttpUrl, check_multiline, check_text
+from webapp.validation import NFKC_DELIMITERS, HttpUrl, check_header_text, check_multiline, check_text
 
 #: characters where the rules are sharp: controls, markup, the whitespace strip() sees, the letters
 #: IGNORECASE folds onto a-z, URL delimiters and their NFKC look-alikes, and a scattering of the rest
 EDGES = st.sampled_from(list("<>/!?:@#[]\\ aAjJsStTiI0\t\r\n\x00\x1b\x7f\x85\x9f\xa0\u1680\u2000\u200b\u2028"
-                             "\u202f\u3000\ufeffİıſK山＠／") + [
+                             "\u202f\u3000\ufeffİıſK山＠／\u202e\u2067\u200d\u0301\u3164\U000f0000") + [
+    "=?utf-8?b?", "?=", "=?UTF-8?Q?a?=",
     "javascript", "JavaScript", "<a", "< b", "<\u3000/", "http://", "HTTPS://", "ftp://", "a.jp", ":80"])
 TEXT = st.lists(st.one_of(EDGES, st.characters(codec="utf-8")), max_size=12).map("".join)
-SETTINGS = settings(max_examples=1000, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(max_examples=1000, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=list(HealthCheck))
 
 
 def accepts(check, value, **kw) -> bool:
@@ -43,6 +45,17 @@ def test_line_pattern_matches_check_text(value):
     for required in (False, True):
         assert matches(text_pattern(required=required), value) == accepts(
             check_text, value, max_length=10_000, allow_empty=not required), (value, required)
+
+
+@SETTINGS
+@given(TEXT)
+@example("=?utf-8?b?RXZl?=")
+@example("\u200d")
+@example("a\U000f0000")
+def test_header_line_pattern_matches_check_header_text(value):
+    for required in (False, True):
+        assert matches(text_pattern(required=required, header=True), value) == accepts(
+            check_header_text, value, max_length=10_000, allow_empty=not required), (value, required)
 
 
 @SETTINGS

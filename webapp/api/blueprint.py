@@ -12,6 +12,13 @@ from webapp.inputs import merge_problems, parse_body
 
 
 class Parser(FlaskParser):
+    def load_json(self, req, schema):
+        """A schema whose `body_optional` is true (an action that takes nothing, `{}` at most) reads
+        no body as an empty object; every other operation requires one."""
+        if getattr(schema, "body_optional", False) and not req.get_data(cache=True).strip():
+            return {}
+        return super().load_json(req, schema)
+
     def _raw_load_json(self, req):
         """The body every `@bp.arguments` operation documents as required: none is a 422, one that
         is not JSON a 415 (webargs would read either as an empty object)."""

@@ -7,7 +7,7 @@ from apispec import BasePlugin
 from marshmallow import Schema, fields
 
 from webapp import text_patterns as patterns
-from webapp.validation import Color, Email, HttpUrl, Line, Paragraphs
+from webapp.validation import Color, Email, HeaderLine, HttpUrl, Line, Paragraphs
 
 
 class ErrorBody(Schema):
@@ -83,7 +83,8 @@ def _text_rules(self, field, ret=None, **kwargs) -> dict:
                 "description": " ".join(filter(None, [ret.get("description"), f"at most {field.max_length} "
                                                       "characters, a line break (CRLF) counting once"]))}
     if isinstance(field, Line):
-        return {"pattern": patterns.text_pattern(required=not field.allow_empty)}
+        return {"pattern": patterns.text_pattern(required=not field.allow_empty,
+                                                 header=isinstance(field, HeaderLine))}
     if isinstance(field, Color):
         return {"pattern": "^(?:#[0-9a-fA-F]{6})?" + patterns.END}
     if ret.get("enum") or ret.get("format"):

@@ -80,6 +80,9 @@ class FollowUpListQuery(Schema):
 class DraftIn(Schema):
     """Nothing to send: an empty object `{}`, or no body at all."""
 
+    #: no body at all is taken as `{}` (webapp/api/blueprint.py)
+    body_optional = True
+
 
 class DraftFailureOut(Schema):
     """Someone the template failed for (or went over a limit for): no draft was made for them."""
