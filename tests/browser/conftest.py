@@ -206,3 +206,19 @@ def wait_until_kept(page, *paths: str) -> None:
         const hits = await Promise.all(paths.map((path) => cache.match(path, { ignoreVary: true })));
         return hits.every(Boolean);
     }""", list(paths))
+
+
+#: where screenshots of the main screens go (CI keeps this folder as an artifact; git ignores it)
+SCREENSHOTS = Path(os.environ.get("ICHIGO_SCREENSHOTS", Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"))
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, "capture-ja")`: a full-page PNG of what the phone shows, kept for people to look at."""
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
