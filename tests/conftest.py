@@ -66,6 +66,22 @@ def _fresh_request_globals():
     g.__dict__.clear()
 
 
+#: apps built during the current test; their engines are closed after it (close_built_apps)
+_built_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def close_built_apps():
+    """Close the connection pools of every app a test built: a pool left to the garbage collector
+    closes its PostgreSQL connections in some later test, as a ResourceWarning (an error here)."""
+    yield
+    while _built_apps:
+        built = _built_apps.pop()
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def build_app(backend: str, tmp_path, **overrides):
     global _pg_schema_ready
     url = f"sqlite:///{tmp_path / 'test.db'}" if backend == "sqlite" else pg_url()
@@ -82,6 +98,7 @@ def build_app(backend: str, tmp_path, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    _built_apps.append(app)
     # Tests hold an app context open, and Flask lets the test client's requests share it (and its
     # `g`). In production every request has a fresh `g`; give each test request one too, so a
     # user or locale cached by one request can never leak into the next.
