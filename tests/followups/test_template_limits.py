@@ -187,3 +187,11 @@ def test_every_documented_variable_still_renders_within_the_limits():
     subject, body = render(" ".join("{{ %s }}" % n for n in VARIABLES), "\n".join("{{ %s }}" % n for n in VARIABLES),
                            values)
     assert all(f"<{name}>" in body for name in VARIABLES)
+
+
+def test_a_refused_call_is_named_without_a_memory_address():
+    from webapp.followups.templating import TemplateProblem, check_template
+
+    with pytest.raises(TemplateProblem) as refused:
+        check_template("x", '{{ "{:>9}".format(contact_name) }}')
+    assert "str.format" in refused.value.reason and " at 0x" not in refused.value.reason

@@ -133,12 +133,17 @@ def _render_part(part: str, source: str, values: dict, deadline: float) -> str:
     except UndefinedError as exc:
         reason = exc.message or "undefined"
         if isinstance(exc, SecurityError):
-            raise TemplateProblem(part, _template_line(exc), f"not allowed: {reason}") from exc
+            raise TemplateProblem(part, _template_line(exc), f"not allowed: {_plain(reason)}") from exc
         raise TemplateProblem(part, _template_line(exc), f"{reason}; use only: {', '.join(VARIABLES)}") from exc
     except SecurityError as exc:
-        raise TemplateProblem(part, _template_line(exc), f"not allowed: {exc}") from exc
+        raise TemplateProblem(part, _template_line(exc), f"not allowed: {_plain(str(exc))}") from exc
     except Exception as exc:  # a template is user code: any failure is a refusal, never a 500
         raise TemplateProblem(part, _template_line(exc), str(exc) or type(exc).__name__) from exc
+
+
+def _plain(reason: str) -> str:
+    """Jinja names a refused callable by its repr ("<function str.format at 0x7f…>"): say its name."""
+    return re.sub(r"<(?:built-in )?(?:function|method) ([\w.]+)(?: of [^>]*)? at 0x[0-9a-f]+>", r"\1", reason)
 
 
 def _deadline() -> float:
