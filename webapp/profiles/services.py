@@ -72,7 +72,15 @@ def update_profile(user: User, data: dict) -> Profile:
         elif value is None:
             value = ""
         setattr(profile, key, value)
+    if data.get("name"):
+        profile.user.name = profile.name  # the account's copy of the one display name
     return profile
+
+
+def display_name(user: User) -> str:
+    """The user's one name, as on their card: the home greeting, mails, the digest all use it."""
+    name = db.session.scalar(select(Profile.name).where(Profile.user_id == user.id))
+    return name or user.name
 
 
 def get_public_profile(slug: str) -> Profile:
