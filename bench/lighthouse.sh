@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lighthouse, mobile, on the public card page and the logged-in home screen (the app shell),
+# Lighthouse, mobile, on the public card page, the logged-in home screen (the app shell) and /qr,
 # against Debian's chromium. Prints the performance and accessibility scores (goal: >= 95 each)
 # and what a first visit transfers (goal: <= 60 KB compressed for each page).
 #
@@ -114,6 +114,7 @@ run_lighthouse() {  # name url [cookie]
 
 run_lighthouse card "$BASE/c/$SLUG"
 run_lighthouse home "$BASE/" "$COOKIE"
+run_lighthouse qr "$BASE/qr" "$COOKIE"
 
 "$PYTHON" - "$WORK" "$RUNS" "$COOKIE" <<'EOF'
 """Scores (median of the runs) and first-visit weight: as sent, and as a gzip proxy would send it."""
@@ -134,7 +135,8 @@ def compressed_size(url, mime, headers):
 
 ok = True
 results = []
-for name, label, headers in [("card", "card page /c/<slug>", {}), ("home", "home screen / (app shell)", {"Cookie": cookie})]:
+for name, label, headers in [("card", "card page /c/<slug>", {}), ("home", "home screen / (app shell)", {"Cookie": cookie}),
+                              ("qr", "show my QR /qr (active event)", {"Cookie": cookie})]:
     reports = [json.loads((work / f"{name}-{run}.json").read_text()) for run in range(1, runs + 1)]
     perf = statistics.median(r["categories"]["performance"]["score"] * 100 for r in reports)
     a11y = statistics.median(r["categories"]["accessibility"]["score"] * 100 for r in reports)

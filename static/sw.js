@@ -18,6 +18,8 @@ const PAGES_CACHE = "ichigo-pages-1";
 const APP_PAGES = new Set(["/", "/capture", "/qr"]);
 const CARD = /^\/c\/[a-z0-9]{10,32}\/?$/;
 const CARD_ASSET = /^\/c\/[a-z0-9]{10,32}(?:\/qr\.(?:svg|png)|\.vcf)$/;
+//: a card's QR for one of its events ("show my QR" at an event), kept beside the plain one
+const EVENT_QUERY = /^\?e=[A-Za-z0-9]{1,16}$/;
 const OFFLINE_URL = "/offline";
 //: on a weak network, a kept page is shown after this long while the network answer still updates it
 const SLOW_NETWORK_MS = 3500;
@@ -45,7 +47,7 @@ self.addEventListener("activate", (event) => {
 function keepable(url) {
   if (url.origin !== self.location.origin) return false;
   if (CARD.test(url.pathname)) return true;
-  if (CARD_ASSET.test(url.pathname)) return url.search === "" || url.pathname.endsWith(".png");
+  if (CARD_ASSET.test(url.pathname)) return url.search === "" || EVENT_QUERY.test(url.search) || url.pathname.endsWith(".png");
   return APP_PAGES.has(url.pathname) && url.search === "";
 }
 

@@ -1,5 +1,6 @@
 // Every app screen: register the service worker, keep the user's own screens for offline use,
-// send waiting captures (when a page opens and when the network returns), and show how many wait.
+// send waiting captures (when a page opens and when the network returns), show how many wait, and
+// fold the bottom bar's "More" menu when a tap lands elsewhere.
 
 const outbox = self.ichigoOutbox;
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? "";
@@ -103,3 +104,17 @@ if (outbox) {
   render().then(() => send());
 }
 registerWorker();
+
+// The bottom bar's "More" (a <details>): a tap elsewhere or Escape folds it again.
+const more = document.querySelector(".tabbar-more");
+if (more) {
+  document.addEventListener("click", (event) => {
+    if (more.open && !more.contains(event.target)) more.open = false;
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && more.open) {
+      more.open = false;
+      more.querySelector("summary").focus();
+    }
+  });
+}

@@ -2,7 +2,8 @@
 // offline by the service worker); what depends on the visitor happens here:
 // - the service worker is registered and told to keep this card, so it opens again offline;
 // - a visitor logged in to this server is offered "Add to my contacts" (at their active event),
-//   which captures the card through the JSON API with the CSRF token of their session.
+//   which captures the card through the JSON API with the CSRF token of their session;
+// - the owner, logged in, sees their card without the visitor's actions, and links back to the app.
 
 const box = document.getElementById("add-contact");
 
@@ -19,6 +20,13 @@ async function keepOffline() {
 
 const json = (response) => response.json().catch(() => ({}));
 
+// My own card: no "save my contact" or "leave your contact for me" (that would be me writing to
+// myself), but the way back into the app.
+function showOwnCard() {
+  for (const part of document.querySelectorAll(".card-actions, .share-back")) part.hidden = true;
+  document.getElementById("own-card").hidden = false;
+}
+
 async function offerAdd() {
   if (!box || !(self.crypto && crypto.randomUUID)) return;
   let me;
@@ -28,7 +36,11 @@ async function offerAdd() {
   } catch (error) {
     return; // offline: nothing to offer
   }
-  if (!me.authenticated || me.card_slug === box.dataset.slug) return;
+  if (me.authenticated && me.card_slug === box.dataset.slug) {
+    showOwnCard();
+    return;
+  }
+  if (!me.authenticated) return;
   const button = box.querySelector("button");
   const where = box.querySelector("[data-where]");
   const result = box.querySelector("[data-result]");

@@ -1,4 +1,5 @@
-// "Show my QR": keep the screen awake while the QR is shown (Screen Wake Lock API, where allowed).
+// "Show my QR": keep the screen awake while the QR is shown (Screen Wake Lock API, where allowed),
+// and switch between the event's code and the plain card's.
 // The lock is released by the browser when the page is hidden, so it is requested again on return.
 
 const status = document.getElementById("wake-status");
@@ -35,3 +36,15 @@ document.addEventListener("click", () => {
   if (lock === null) acquire();
 });
 acquire();
+
+// With an active event the page holds two codes: the event's (shown) and the plain card's. The
+// switch shows the other one in place, without a request (offline too); without JS it is a link.
+const screen = document.getElementById("qr-show");
+for (const link of document.querySelectorAll("[data-switch]")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    const show = link.dataset.switch;
+    for (const part of screen.querySelectorAll("[data-variant]")) part.hidden = part.dataset.variant !== show;
+    screen.querySelector(`[data-switch][data-variant="${show}"]`)?.focus();
+  });
+}

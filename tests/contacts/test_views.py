@@ -41,6 +41,20 @@ def test_filters_by_event_and_tier_with_empty_filters_ignored(client, logged_in)
     assert "At Kyoto" not in html and "Nobody matches" in html
 
 
+def test_search_comes_first_and_the_filters_are_folded_until_used(client, logged_in):
+    import re
+
+    event = make_event(logged_in, "Kyoto Meetup")
+    capture(logged_in, "At Kyoto", event_id=event)
+    html = page(client, "/contacts")
+    main = html.split("<main", 1)[1]
+    assert main.index('id="q"') < main.index("<details") < main.index('id="event_id"') < main.index("At Kyoto")
+    assert re.search(r'<details class="filters">', main)  # folded
+    for path in (f"/contacts?event_id={event}", "/contacts?tier=grow"):
+        assert re.search(r'<details class="filters" open>', page(client, path))  # a filter in use shows
+    assert re.search(r'<details class="filters" open>', page(client, "/contacts?tier=gold", status=422))
+
+
 def test_bad_filter_re_renders_with_422(client, logged_in):
     html = page(client, "/contacts?tier=gold", status=422)
     assert 'id="tier-error"' in html
@@ -53,7 +67,7 @@ def test_more_link_walks_every_contact_once(client, logged_in):
     assert "Person 52" in first and "Person 02" not in first
     more = first.split('class="button" href="')[1].split('"')[0].replace("&amp;", "&")
     second = page(client, more)
-    assert "Person 02" in second and "Person 03" not in second and "More" not in second
+    assert "Person 02" in second and "Person 03" not in second and "cursor=" not in second
 
 
 def test_detail_shows_meetings_with_event_promises_and_notes(client, logged_in):

@@ -201,3 +201,26 @@ def test_pages_send_no_inline_script(client, me):
         assert response.status_code == 200
         assert "<script>" not in response.get_data(as_text=True)
         assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
+def submit_labels(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", label).strip() for label in re.findall(r'<button[^>]*type="submit"[^>]*>([^<]+)</button>', html)]
+
+
+@pytest.mark.parametrize("locale,make_current,stop,current_state", [
+    ("en", "Make this my current event", "Stop using it as my current event", "Active now"),
+    ("ja", "このイベントを参加中にする", "参加中のイベントから外す", "参加中"),
+])
+def test_the_event_buttons_say_what_they_do_and_the_state_is_shown_apart(client, me, locale, make_current, stop,
+                                                                        current_state):
+    from webapp.auth.services import update_settings
+
+    update_settings(me, {"locale": locale})
+    event = post_event(client, me, name="PyCon JP")
+    inactive = text_of(client.get(f"/events/{event['id']}"))
+    assert submit_labels(inactive) == [make_current] and 'class="notice"' not in inactive
+    form_post(client, f"/events/{event['id']}/activate")
+    active = text_of(client.get(f"/events/{event['id']}"))
+    assert submit_labels(active) == [stop]
+    state = re.search(r'<p class="notice" role="status">([^<]+)</p>', active)
+    assert state and state.group(1).startswith(current_state)

@@ -69,7 +69,20 @@ def test_card_meta_reads_colour_of_public_cards_only(app):
     with pytest.raises(NotFound):
         services.get_card_meta(slug)
     fill_profile(user)
-    assert services.get_card_meta(slug) == (slug, "#1e6b52")
+    assert services.get_card_meta(slug) == (slug, "#1e6b52", None)
+
+
+def test_card_meta_gives_back_only_the_owners_own_event_code(app):
+    from webapp.events.services import create_event
+
+    owner, stranger = make_user(), make_user()
+    fill_profile(owner)
+    slug = services.get_profile_for(owner).slug
+    mine = create_event(owner, {"name": "Mine"})
+    theirs = create_event(stranger, {"name": "Theirs"})
+    assert services.get_card_meta(slug, mine.code).event_code == mine.code
+    for code in (theirs.code, "nosuch", None, "", "a" * 17, "ab'cd"):
+        assert services.get_card_meta(slug, code) == (slug, "#1e6b52", None)
 
 
 def test_card_data_holds_only_public_fields(app):

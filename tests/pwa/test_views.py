@@ -124,7 +124,8 @@ def test_home_shows_the_active_event_capture_qr_and_what_is_due(client, logged_i
     assert html.index("記事を送る") < html.index("Intro to Mika")  # dated promises first
     assert 'class="overdue"' in html
     keep = re.search(r'<meta name="ichigo-keep" content="([^"]+)">', html).group(1).split()
-    assert keep == ["/", "/capture", "/qr", f"/c/{slug}", f"/c/{slug}/qr.svg"]
+    code = client.get("/api/v1/events", headers=bearer(token)).get_json()["items"][0]["code"]
+    assert keep == ["/", "/capture", "/qr", f"/c/{slug}", f"/c/{slug}/qr.svg", f"/c/{slug}/qr.svg?e={code}"]
 
 
 def test_home_shows_nothing_of_another_users_promises(client, logged_in, app):

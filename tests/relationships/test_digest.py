@@ -104,3 +104,18 @@ def test_each_user_gets_their_own(app, owner, clock):
 def test_cli_command(runner, owner, clock):
     result = runner.invoke(args=["reminders", "digest"])
     assert result.exit_code == 0 and "digests queued 0" in result.output
+
+
+def test_the_digest_greets_and_addresses_the_name_on_the_card(app, owner, clock):
+    from tests.profiles.helpers import fill_profile
+
+    fill_profile(owner, name="Taro Yamada")  # signed up as 山田 太郎, renamed on the profile
+    meet(owner, tier="grow", email="hanako@example.com", promise="資料を送る")
+    reminder_settings.update_settings(owner, {"digest": "daily"})
+    now = datetime(2025, 7, 2, 23, 30, tzinfo=UTC)
+    clock.move_to(now)
+    assert enqueue_digests(now=now).queued == 1
+    (digest,) = digests(owner)
+    assert "Taro Yamada" in digest.body.splitlines()[0] and "山田" not in digest.body
+    message = BytesParser(policy=policy.default).parsebytes(digest.mime)
+    assert message["To"].addresses[0].display_name == "Taro Yamada"

@@ -41,7 +41,7 @@ def show():
     from webapp.profiles.services import get_profile_for
 
     profile = get_profile_for(current_user)
-    return {"authenticated": True, "user_id": current_user.id, "name": current_user.name,
+    return {"authenticated": True, "user_id": current_user.id, "name": profile.name or current_user.name,
             "card_slug": profile.slug if profile.is_public else None,
             "active_event": find_active_event(current_user),
             "csrf_token": None if getattr(g, "auth_via_bearer", False) else generate_csrf()}, 200, NO_STORE

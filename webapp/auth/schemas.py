@@ -62,7 +62,8 @@ class TokenList(ListOf):
 
 
 class SettingsIn(Schema):
-    name = HeaderLine(100, allow_empty=False)
+    """Account settings; the name is not one of them (it is the profile's, edited there)."""
+
     locale = fields.String(validate=validate.OneOf(["ja", "en"]), allow_none=True)
     timezone = fields.String()
     is_login_email_reply_to = fields.Boolean(metadata={

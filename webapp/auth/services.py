@@ -154,8 +154,9 @@ def _note_use(token_id: int, now: datetime) -> None:
 
 @unit_of_work
 def update_settings(user: User, data: dict) -> User:
-    """Change the account's name, interface language, time zone or where replies may go."""
-    for key in ("name", "locale", "timezone", "is_login_email_reply_to"):
+    """Change the account's interface language, time zone or where replies may go (the name is the
+    profile's: profiles.services.update_profile)."""
+    for key in ("locale", "timezone", "is_login_email_reply_to"):
         if key in data:
             setattr(user, key, data[key])
     return user

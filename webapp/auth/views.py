@@ -77,7 +77,8 @@ def logout():
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    """Account settings: name, language, time zone, and the API tokens (revocable here)."""
+    """Account settings: language, time zone, where replies go, and the API tokens (revocable here).
+    The name is shown with a link to the profile, its one place."""
     errors, status = {}, 200
     if request.method == "POST":
         if request.form.get("revoke"):
@@ -95,8 +96,10 @@ def settings():
                 return redirect(url_for("auth.settings", saved=1))
             except ValidationError as exc:
                 errors, status = exc.messages, 422
-    return render_template("auth/settings.html", errors=errors, form=request.form or {
-        "name": current_user.name, "locale": current_user.locale or "", "timezone": current_user.timezone,
+    from webapp.profiles.services import display_name
+
+    return render_template("auth/settings.html", errors=errors, name=display_name(current_user), form=request.form or {
+        "locale": current_user.locale or "", "timezone": current_user.timezone,
         "is_login_email_reply_to": current_user.is_login_email_reply_to,
     }, tokens=services.list_tokens(current_user), timezones=COMMON_TIMEZONES,
         saved=request.args.get("saved"), **logins_section()), status

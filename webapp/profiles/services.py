@@ -37,6 +37,8 @@ class CardMeta(NamedTuple):
 
     slug: str
     signature_color: str | None
+    #: the `?e=` code to encode when it names one of the card owner's own events, else None
+    event_code: str | None = None
 
 
 def create_profile_for(user: User) -> Profile:
@@ -70,7 +72,15 @@ def update_profile(user: User, data: dict) -> Profile:
         elif value is None:
             value = ""
         setattr(profile, key, value)
+    if data.get("name"):
+        profile.user.name = profile.name  # the account's copy of the one display name
     return profile
+
+
+def display_name(user: User) -> str:
+    """The user's one name, as on their card: the home greeting, mails, the digest all use it."""
+    name = db.session.scalar(select(Profile.name).where(Profile.user_id == user.id))
+    return name or user.name
 
 
 def get_public_profile(slug: str) -> Profile:
@@ -91,12 +101,16 @@ def get_public_card(slug: str) -> dict:
     return data
 
 
+def _plausible_code(code: str | None) -> bool:
+    return bool(code) and len(code) <= 16 and code.isascii() and code.isalnum()
+
+
 def get_card_event(slug: str, code: str | None) -> dict | None:
     """The event behind a card link's `?e=<code>`: its name and the owner's "why I'm here" for it.
 
     Only an event of the card's own owner counts; any other code is ignored, so a made-up code
     neither shows anything nor fills the page cache."""
-    if not code or len(code) > 16:
+    if not _plausible_code(code):
         return None
     from webapp.events.models import Event
 
@@ -108,12 +122,37 @@ def get_card_event(slug: str, code: str | None) -> dict | None:
     return dict(row) if row else None
 
 
-def get_card_meta(slug: str) -> CardMeta:
-    """Slug and colour of a public card in one narrow query (the QR endpoints are hot)."""
-    row = db.session.execute(_CARD_META, {"slug": slug}).first()
+class QrEvent(NamedTuple):
+    """The event the owner's "show my QR" screen is for: the one active now."""
+
+    name: str
+    code: str
+
+
+def find_qr_event(user: User) -> QrEvent | None:
+    """The user's active event, whose code "show my QR" puts in the card link; None when none is."""
+    from webapp.events.models import Event
+
+    row = db.session.execute(select(Event.name, Event.code).where(
+        Event.owner_id == user.id, Event.is_active.is_(True))).first()
+    return QrEvent(row.name, row.code) if row else None
+
+
+def get_card_meta(slug: str, event_code: str | None = None) -> CardMeta:
+    """Slug and colour of a public card in one narrow query (the QR endpoints are hot), and
+    ``event_code`` back when it is one of the owner's events (anyone else's code: None)."""
+    if not _plausible_code(event_code):
+        row = db.session.execute(_CARD_META, {"slug": slug}).first()
+        event_code = None
+    else:
+        from webapp.events.models import Event
+
+        row = db.session.execute(_CARD_META.add_columns(Event.code).outerjoin(
+            Event, (Event.owner_id == _profiles.c.user_id) & (Event.code == event_code)), {"slug": slug}).first()
+        event_code = row.code if row is not None else None
     if row is None or not (row.name and row.keyword):
         raise CardNotFound()
-    return CardMeta(slug, row.signature_color)
+    return CardMeta(slug, row.signature_color, event_code)
 
 
 def card_data(profile: Profile) -> dict:

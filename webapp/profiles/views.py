@@ -79,8 +79,13 @@ def flat_errors(messages: dict) -> dict:
 @bp.route("/qr")
 @login_required
 def show_qr():
+    """My QR, full screen: tied to the active event when there is one (?plain=1: the plain card).
+    The page holds both codes, so static/js/show-qr.js switches between them offline too."""
     profile = services.get_profile_for(current_user)
-    return render_template("profiles/show_qr.html", profile=profile, card_url=web.card_url(profile.slug))
+    event = services.find_qr_event(current_user)
+    return render_template("profiles/show_qr.html", profile=profile, event=event,
+                           plain=request.args.get("plain") == "1", card_url=web.card_url(profile.slug),
+                           event_url=web.card_url(profile.slug, event.code) if event else None)
 
 
 @bp.route("/c/<slug>")
@@ -137,9 +142,9 @@ def qr_png(slug):
 
 def _qr(fmt: str, slug: str, *, default_size: int | None):
     size = parse_size(request.args.get("size"), default_size)
-    meta = services.get_card_meta(slug)
+    meta = services.get_card_meta(slug, request.args.get("e"))
     cache: qr.QrCache = current_app.extensions[QR_CACHE]
-    image = cache.get(fmt, web.card_url(meta.slug), qr.module_colour(meta.signature_color), size)
+    image = cache.get(fmt, web.card_url(meta.slug, meta.event_code), qr.module_colour(meta.signature_color), size)
     headers = {"ETag": f'"{image.etag}"', "Cache-Control": f"public, max-age={QR_MAX_AGE}"}
     if image.etag in request.if_none_match:
         return Response(status=304, headers=headers)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from flask import current_app, request
 from flask_babel import get_locale, gettext
@@ -16,9 +17,10 @@ def public_base_url() -> str:
     return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
-def card_url(slug: str) -> str:
-    """Exactly what the QR code encodes."""
-    return f"{public_base_url()}/c/{slug}"
+def card_url(slug: str, event_code: str | None = None) -> str:
+    """Exactly what the QR code encodes: the card, tied to one of its owner's events by `?e=`."""
+    url = f"{public_base_url()}/c/{slug}"
+    return f"{url}?e={quote(event_code, safe='')}" if event_code else url
 
 
 def advice_for(keyword: str) -> list[dict]:

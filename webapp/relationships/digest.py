@@ -21,6 +21,7 @@ from webapp.db_setup import unit_of_work
 from webapp.extensions import db
 from webapp.followups.compose import UnsafeHeader, compose, make_message_id
 from webapp.followups.models import FollowUp
+from webapp.profiles.services import display_name
 from webapp.relationships import cadence
 from webapp.relationships.due import list_reminders
 from webapp.relationships.labels import reminder_label
@@ -99,17 +100,18 @@ def _message(user: User, frequency: str, page, now: datetime, base_url: str) -> 
     """The digest, to the user's login email with no Reply-To; None (logged) when it cannot be
     composed safely. A name stored before names were checked is left out of To."""
     config = current_app.config
+    name = display_name(user)
     with force_locale(user.locale or "en"):
         count = len(page.items)
         subject = ngettext("Ichigo: %(num)d reminder today", "Ichigo: %(num)d reminders today", count) \
             if frequency == "daily" else \
             ngettext("Ichigo: %(num)d reminder this week", "Ichigo: %(num)d reminders this week", count)
-        body = render_template("emails/digest.txt", user=user, items=page.items, more=page.next_cursor is not None,
+        body = render_template("emails/digest.txt", name=name, items=page.items, more=page.next_cursor is not None,
                                base_url=base_url.rstrip("/"), tz=user.timezone, local_date=cadence.local_date,
                                reminder_label=reminder_label)
     message_id = make_message_id(config["MAIL_FROM"].rpartition("@")[2] or "ichigo.local")
     mime = None
-    for to_name in (user.name, ""):
+    for to_name in (name, ""):
         try:
             mime = compose(from_name="Ichigo", from_addr=config["MAIL_FROM"], reply_to="", to_name=to_name,
                            to_addr=user.email, subject=subject, body=body, message_id=message_id, date=now)
