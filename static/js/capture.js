@@ -51,6 +51,16 @@ function forgetGuess() {
   markGuessed(false);
 }
 
+async function askReading(name) {
+  try {
+    const response = await fetch(`/api/v1/readings?name=${encodeURIComponent(name)}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return response.ok ? (await response.json()).name_reading || "" : "";
+  } catch (error) {
+    return ""; // the network went away meanwhile
+  }
+}
+
 async function guessReading() {
   const name = form.elements.name.value.trim();
   if (!readingIsOurs()) return;
@@ -59,14 +69,7 @@ async function guessReading() {
     return;
   }
   const asked = (readingAsked += 1);
-  let guess = "";
-  try {
-    const response = await fetch(`/api/v1/readings?name=${encodeURIComponent(name)}`,
-      { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.ok) guess = (await response.json()).name_reading || "";
-  } catch (error) {
-    guess = ""; // offline: the server guesses it when the capture is sent
-  }
+  const guess = navigator.onLine ? await askReading(name) : ""; // offline: the server guesses at sync
   if (asked !== readingAsked || !readingIsOurs() || form.elements.name.value.trim() !== name) return;
   if (!guess) {
     forgetGuess();
@@ -127,6 +130,8 @@ function showErrors(fields, message) {
       continue;
     }
     const field = input.closest(".field");
+    const more = input.closest("details");
+    if (more) more.open = true; // a field behind "More" that needs fixing is shown
     field.classList.add("has-error");
     const note = document.createElement("p");
     note.className = "field-error";
@@ -148,6 +153,8 @@ async function loadForFixing(clientId) {
   for (const name of FIELDS) if (form.elements[name]) form.elements[name].value = item.capture[name] || "";
   forgetGuess();
   if (!reading.value) readingLater();
+  const more = form.querySelector("#capture-more");
+  more.open = [...more.querySelectorAll("input, textarea")].some((input) => input.value);
   form.elements.event_id.value = item.capture.event_id == null ? "" : String(item.capture.event_id);
   form.elements.source.value = item.capture.source || "manual";
   form.elements.client_id.value = item.client_id;

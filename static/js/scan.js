@@ -225,14 +225,12 @@ async function readPhoto() {
   else say(text("noCode"));
 }
 
-// Under the service worker (so not on a first visit), fetch jsQR once: a photo can then be read
-// offline on a phone without BarcodeDetector too.
+// The service worker keeps jsQR when asked (not on a first visit, when there is no worker yet): a
+// photo can then be read offline on a phone without BarcodeDetector too.
 function keepDecoder() {
-  if (!navigator.serviceWorker || !navigator.serviceWorker.controller || !navigator.onLine) return;
-  const fetchAll = () => ["/static/js/qr-worker.js", "/static/vendor/jsqr/jsQR.js"]
-    .forEach((url) => fetch(url).catch(() => undefined));
-  if ("requestIdleCallback" in self) requestIdleCallback(fetchAll, { timeout: 5000 });
-  else setTimeout(fetchAll, 1000);
+  navigator.serviceWorker?.controller?.postMessage({
+    type: "keep", urls: ["/static/js/qr-worker.js", "/static/vendor/jsqr/jsQR.js"],
+  });
 }
 
 if (box && form) {
