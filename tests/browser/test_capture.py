@@ -72,6 +72,7 @@ def test_a_typed_reading_is_never_replaced_by_the_guess(page, live_server, make_
     me = make_person()
     log_in(page, me)
     page.goto("/capture")
+    assert [s for s in FIRST_SCREEN if not on_first_screen(page, s)] == []  # in English too
     page.fill("#name_reading", "しょうじ けん")
     page.fill("#name", "東海林 健")
     page.wait_for_timeout(800)  # longer than the guess waits for the typing to stop
