@@ -115,11 +115,28 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// The QR decoder for phones without BarcodeDetector (static/js/scan.js): not precached (it is the
+// largest file, and most phones never need it), kept when the capture page asks, so that a photo of a
+// code can be read offline too.
+const DECODER = new Set(["/static/js/qr-worker.js", "/static/vendor/jsqr/jsQR.js"]);
+
+async function keepStatic(url) {
+  const cache = await caches.open(STATIC_CACHE);
+  if (await cache.match(url.href, { ignoreSearch: true })) return;
+  try {
+    const response = await fetch(url.href);
+    if (response.ok && response.type === "basic") await cache.put(url.href, response);
+  } catch (error) {
+    // offline: the next visit of the capture page asks again
+  }
+}
+
 // Pages ask to keep URLs they will want offline (the home screen: my card, my QR, the capture page;
-// a card page: itself, as the worker was not there yet when it loaded).
+// a card page: itself, as the worker was not there yet when it loaded; the capture page: the decoder).
 function keepUrls(urls) {
   return Promise.all((urls || []).map(async (raw) => {
     const url = new URL(raw, self.location.origin);
+    if (url.origin === self.location.origin && DECODER.has(url.pathname)) return keepStatic(url);
     if (!keepable(url)) return;
     const cache = await caches.open(PAGES_CACHE);
     const copy = await cache.match(url.href, { ignoreVary: true });

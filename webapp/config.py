@@ -55,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         # a room of 300 behind one venue address shares back within ten minutes; a bot does not
         "SHARE_BACK_LIMIT_PER_ADDRESS": env("SHARE_BACK_LIMIT_PER_ADDRESS") or "60 per minute;600 per hour",
         "SHARE_BACK_LIMIT_PER_CARD": env("SHARE_BACK_LIMIT_PER_CARD") or "600 per 10 minutes;3000 per day",
+        # the capture form asks while a name is typed (debounced): a fast typist sends a few a second
+        "READING_RATE_LIMIT": env("READING_RATE_LIMIT") or "120 per minute;2000 per hour",
         "SHARE_BACK_MIN_SECONDS": float(env("SHARE_BACK_MIN_SECONDS") or 3),
     }
 
@@ -74,7 +76,8 @@ def finish(config) -> None:
 
 
 #: the rate-limit settings checked at start-up, so a typo stops the start instead of every request
-LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "AUTH_ACCOUNT_LIMIT", "SHARE_BACK_LIMIT_PER_ADDRESS", "SHARE_BACK_LIMIT_PER_CARD")
+LIMIT_SETTINGS = ("AUTH_RATE_LIMIT", "AUTH_ACCOUNT_LIMIT", "SHARE_BACK_LIMIT_PER_ADDRESS", "SHARE_BACK_LIMIT_PER_CARD",
+                  "READING_RATE_LIMIT")
 
 
 def proxy_count(value) -> int:

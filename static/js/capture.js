@@ -29,12 +29,70 @@ function freshClientId() {
   discardButton.hidden = true;
 }
 
+// --- the reading (furigana): guessed from the name as it is typed, and the user's once edited ---------
+const reading = form.elements.name_reading;
+const readingHint = document.getElementById("name_reading-hint");
+const READING_WAIT_MS = 300;
+let readingTimer = null;
+let readingAsked = 0;
+
+function markGuessed(guessed) {
+  readingHint.dataset.plain ??= readingHint.textContent;
+  readingHint.textContent = guessed ? reading.dataset.guessedHint : readingHint.dataset.plain;
+  readingHint.classList.toggle("guessed", guessed);
+}
+
+// The field is ours to fill while it is empty or still holds our last guess.
+const readingIsOurs = () => !reading.value.trim() || reading.value === reading.dataset.guess;
+
+function forgetGuess() {
+  if (reading.dataset.guess && reading.value === reading.dataset.guess) reading.value = "";
+  delete reading.dataset.guess;
+  markGuessed(false);
+}
+
+async function askReading(name) {
+  try {
+    const response = await fetch(`/api/v1/readings?name=${encodeURIComponent(name)}`,
+      { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return response.ok ? (await response.json()).name_reading || "" : "";
+  } catch (error) {
+    return ""; // the network went away meanwhile
+  }
+}
+
+async function guessReading() {
+  const name = form.elements.name.value.trim();
+  if (!readingIsOurs()) return;
+  if (!name) {
+    forgetGuess();
+    return;
+  }
+  const asked = (readingAsked += 1);
+  const guess = navigator.onLine ? await askReading(name) : ""; // offline: the server guesses at sync
+  if (asked !== readingAsked || !readingIsOurs() || form.elements.name.value.trim() !== name) return;
+  if (!guess) {
+    forgetGuess();
+    return;
+  }
+  reading.value = guess;
+  reading.dataset.guess = guess;
+  markGuessed(true);
+}
+
+function readingLater() {
+  clearTimeout(readingTimer);
+  readingTimer = setTimeout(guessReading, READING_WAIT_MS);
+}
+
 function readForm() {
   const data = { client_id: form.elements.client_id.value };
   for (const name of FIELDS) {
     const value = form.elements[name] ? form.elements[name].value.trim() : "";
     if (value) data[name] = value;
   }
+  // an untouched guess is left to the server, which guesses the same and marks it "check it"
+  if (data.name_reading && data.name_reading === reading.dataset.guess) delete data.name_reading;
   const event = form.elements.event_id.value;
   data.event_id = event ? Number(event) : null;
   data.source = form.elements.source.value === "scan" ? "scan" : "manual";
@@ -72,6 +130,8 @@ function showErrors(fields, message) {
       continue;
     }
     const field = input.closest(".field");
+    const more = input.closest("details");
+    if (more) more.open = true; // a field behind "More" that needs fixing is shown
     field.classList.add("has-error");
     const note = document.createElement("p");
     note.className = "field-error";
@@ -91,6 +151,10 @@ async function loadForFixing(clientId) {
   if (!item) return;
   form.reset();
   for (const name of FIELDS) if (form.elements[name]) form.elements[name].value = item.capture[name] || "";
+  forgetGuess();
+  if (!reading.value) readingLater();
+  const more = form.querySelector("#capture-more");
+  more.open = [...more.querySelectorAll("input, textarea")].some((input) => input.value);
   form.elements.event_id.value = item.capture.event_id == null ? "" : String(item.capture.event_id);
   form.elements.source.value = item.capture.source || "manual";
   form.elements.client_id.value = item.client_id;
@@ -118,6 +182,7 @@ async function submit(event) {
     if (form.dataset.replaces) await outbox.discard(form.dataset.replaces);
     delete form.dataset.replaces;
   } catch (error) {
+    if (!data.name_reading) reading.value = ""; // posted as without JavaScript: an untouched guess too
     form.submit(); // IndexedDB refused (private mode): post the form as without JavaScript
     return;
   }
@@ -154,12 +219,27 @@ async function submit(event) {
   form.elements.name.focus();
 }
 
+if (form && reading) {
+  form.addEventListener("input", (event) => {
+    // typing the name, or a scan that filled the form (scan.js sends "input" on the form)
+    if (event.target === form.elements.name || event.target === form) readingLater();
+    else if (event.target === reading) markGuessed(Boolean(reading.value) && reading.value === reading.dataset.guess);
+  });
+  form.addEventListener("reset", () => {
+    clearTimeout(readingTimer);
+    readingAsked += 1;
+    delete reading.dataset.guess;
+    markGuessed(false);
+  });
+}
+
 if (outbox && form && "indexedDB" in self && self.crypto && crypto.randomUUID) {
   freshClientId();
   form.addEventListener("submit", submit);
   form.addEventListener("reset", () => {
-    // hidden inputs keep what a script set; a reset forgets a scanned card too
+    // hidden inputs keep what a script set; a reset forgets a scanned card and a re-shown reading too
     for (const name of ["card_url", "name_reading"]) form.elements[name].value = "";
+    form.querySelector("#capture-more").open = false;
     form.elements.source.value = "manual";
   });
   discardButton.addEventListener("click", async () => {

@@ -1,6 +1,10 @@
 // Scan a QR code into the capture form: the rear camera, decoded by the browser's BarcodeDetector
 // where it has one, else by the vendored jsQR in a worker (iOS Safari); a photo as the last resort.
-// What the code holds goes through POST /api/v1/scan, whose answer fills the form.
+// What the code holds goes through POST /api/v1/scan, whose answer fills the form. Offline, a vCard or
+// MECARD is read on the phone (vcard.js) and the server checks it when the capture is sent: no second
+// scan is needed.
+
+import { CardError, readCard } from "./vcard.js";
 
 const box = document.getElementById("scan");
 const form = document.getElementById("capture-form");
@@ -100,6 +104,8 @@ function apply(capture) {
   for (const name of FILLED) {
     if (capture[name] && form.elements[name]) form.elements[name].value = capture[name];
   }
+  const more = form.querySelector("#capture-more"); // show what the code filled behind "More"
+  if (more && [...more.querySelectorAll("input")].some((input) => input.value)) more.open = true;
   form.elements.source.value = "scan";
   form.dispatchEvent(new Event("input", { bubbles: true }));
 }
@@ -115,14 +121,8 @@ async function use(payload) {
       body: JSON.stringify({ payload }),
     });
   } catch (error) {
-    // Offline: a link can still be kept as the card URL; anything else waits for the network.
-    if (/^https?:\/\//i.test(payload.trim())) {
-      apply({ card_url: payload.trim() });
-      say(text("offline"));
-      form.elements.name.focus();
-    } else {
-      say(text("offlineUnreadable"));
-    }
+    // Offline: a vCard or MECARD is read here, a link kept as the card URL; nothing else can wait.
+    readOffline(payload);
     return;
   }
   const body = await response.json().catch(() => ({}));
@@ -135,6 +135,28 @@ async function use(payload) {
   const capture = body.capture || {};
   say(text("scanned", { what: capture.name || capture.card_url || "" }));
   (capture.name ? form.elements.conversation : form.elements.name).focus();
+}
+
+function readOffline(payload) {
+  let capture = null;
+  try {
+    capture = readCard(payload);
+  } catch (error) {
+    if (!(error instanceof CardError)) throw error;
+    say(text("unreadable"));
+    return;
+  }
+  if (capture) {
+    apply(capture);
+    say(text("offlineCard", { what: capture.name }));
+    form.elements.conversation.focus();
+  } else if (/^https?:\/\//i.test(payload.trim())) {
+    apply({ card_url: payload.trim() });
+    say(text("offline"));
+    form.elements.name.focus();
+  } else {
+    say(text("offlineUnreadable"));
+  }
 }
 
 // --- camera ---------------------------------------------------------------------------------
@@ -203,8 +225,17 @@ async function readPhoto() {
   else say(text("noCode"));
 }
 
+// The service worker keeps jsQR when asked (not on a first visit, when there is no worker yet): a
+// photo can then be read offline on a phone without BarcodeDetector too.
+function keepDecoder() {
+  navigator.serviceWorker?.controller?.postMessage({
+    type: "keep", urls: ["/static/js/qr-worker.js", "/static/vendor/jsqr/jsQR.js"],
+  });
+}
+
 if (box && form) {
   box.hidden = false;
+  keepDecoder();
   cameraButton.addEventListener("click", startCamera);
   cancelButton.addEventListener("click", stopCamera);
   dialog.addEventListener("close", stopCamera);

@@ -29,11 +29,10 @@ def blank_form(client) -> dict:
             "conversation": "", "needs": "", "promise": "", "promise_due": "", "memorable": ""}
 
 
-def test_form_puts_name_first_and_a_fresh_client_id_each_time(client, logged_in):
+def test_form_focuses_the_name_and_has_a_fresh_client_id_each_time(client, logged_in):
     first = client.get("/capture").get_data(as_text=True)
     second = client.get("/capture").get_data(as_text=True)
     assert re.search(r'<input id="name"[^>]*autofocus', first)
-    assert first.index('name="name"') < first.index('name="email"') < first.index('name="conversation"')
     ids = CLIENT_ID.search(first).group(1), CLIENT_ID.search(second).group(1)
     assert ids[0] != ids[1] and all(uuid.UUID(i) for i in ids)
 
@@ -131,3 +130,28 @@ def stranger(app):
     from tests.conftest import make_user
 
     return make_user(name="Someone Else")
+
+
+def test_the_first_screen_holds_event_name_reading_and_conversation_and_the_rest_opens_with_a_tap(client, logged_in):
+    html = client.get("/capture").get_data(as_text=True)
+    order = ['id="event_id"', 'id="name"', 'id="name_reading"', 'id="conversation"', '<details', 'id="email"',
+             'id="promise"', 'type="submit"']
+    assert [html.index(mark) for mark in order] == sorted(html.index(mark) for mark in order)
+    details = html[html.index("<details"):html.index("</details>")]
+    assert "<details class=\"more\" id=\"capture-more\">" in html  # closed on a fresh form
+    assert all(f'id="{name}"' in details for name in ("email", "phone", "company", "title", "needs", "promise",
+                                                      "promise_due", "memorable"))
+
+
+def test_a_refused_field_behind_more_shows_it_open(client, logged_in):
+    r = client.post("/capture", data={**blank_form(client), "name": "A", "email": "not-an-address"})
+    assert r.status_code == 422 and '<details class="more" id="capture-more" open>' in r.get_data(as_text=True)
+
+
+def test_without_javascript_an_empty_reading_is_guessed_and_a_typed_one_kept(client, logged_in):
+    client.post("/capture", data={**blank_form(client), "name": "佐藤 花子", "name_reading": ""})
+    client.post("/capture", data={**blank_form(client), "name": "東海林 健", "name_reading": "しょうじ けん"})
+    fresh()
+    rows = db.session.execute(db.select(Contact.name, Contact.name_reading, Contact.is_reading_guessed)
+                              .order_by(Contact.id)).all()
+    assert [tuple(r) for r in rows] == [("佐藤 花子", "さとう はなこ", True), ("東海林 健", "しょうじ けん", False)]

@@ -167,3 +167,16 @@ def test_another_users_contact_pages_are_404(client, logged_in, stranger):
     assert "Their Secret Name" not in page(client, "/contacts")
     fresh()
     assert db.session.get(Contact, theirs).name == "Their Secret Name"
+
+
+def test_a_guessed_reading_says_so_until_the_edit_is_saved(client, logged_in):
+    import re
+
+    contact_id = capture(logged_in, "佐藤 花子")
+    assert "reading guessed from the name" in client.get(f"/contacts/{contact_id}").get_data(as_text=True)
+    html = client.get(f"/contacts/{contact_id}/edit").get_data(as_text=True)
+    assert 'value="さとう はなこ"' in html and "Saving keeps it as yours" in html
+    form = {key: value for key, value in re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', html)}
+    form["notes"], form["tier"] = "", "unsorted"
+    assert client.post(f"/contacts/{contact_id}/edit", data=form).status_code == 302
+    assert "reading guessed" not in client.get(f"/contacts/{contact_id}").get_data(as_text=True)

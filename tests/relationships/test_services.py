@@ -278,6 +278,17 @@ def test_matches_my_offers_to_their_needs(owner, clock):
     assert has_offers and [(m.contact_id, m.offer) for m in matches] == [(hanako, "採用の相談")]
 
 
+def test_matching_reads_every_meetings_need_not_only_the_latest(owner, clock):
+    from webapp.profiles.services import update_profile
+
+    update_profile(owner, {"name": "山田 太郎", "keyword": "AIと教育", "offers": "採用の相談\nPython"})
+    hanako = meet(owner, needs="エンジニア採用に困っている", email="hanako@example.com")
+    clock.shift(days(30))
+    meet(owner, needs="週末の予定を決めたい", email="hanako@example.com")  # met again: a need no offer meets
+    matches, _ = services.list_matches(owner)
+    assert [(m.contact_id, m.offer, m.needs) for m in matches] == [(hanako, "採用の相談", "エンジニア採用に困っている")]
+
+
 def test_a_follow_up_sent_by_the_queue_resets_the_email_rhythm(app, owner, clock):
     from webapp.followups.services import mark_sent_by_hand, update_followup
     from webapp.followups.worker import Worker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def register_api(api) -> None:
     from webapp.api import auth, captures, contacts, events, followups, profile, scan, session
-    from webapp.api import cadence, interactions, promises, reminders, review
+    from webapp.api import cadence, interactions, promises, readings, reminders, review
 
     api.register_blueprint(auth.bp, url_prefix="/api/v1/auth")
     api.register_blueprint(profile.bp, url_prefix="/api/v1/profile")
@@ -12,6 +12,7 @@ def register_api(api) -> None:
     api.register_blueprint(events.bp, url_prefix="/api/v1/events")
     api.register_blueprint(contacts.bp, url_prefix="/api/v1/contacts")
     api.register_blueprint(scan.bp, url_prefix="/api/v1/scan")
+    api.register_blueprint(readings.bp, url_prefix="/api/v1/readings")
     api.register_blueprint(session.bp, url_prefix="/api/v1/session")
     api.register_blueprint(followups.bp, url_prefix="/api/v1")
     api.register_blueprint(reminders.bp, url_prefix="/api/v1/reminders")

@@ -28,6 +28,7 @@ def review():
 @bp.response(200, MatchList)
 @bp.doc(**PROTECTED)
 def matches():
-    """People whose latest need meets a line of my profile's offers, best first (let-go contacts left out)."""
+    """People with a need (said at any meeting) that meets a line of my profile's offers, best first,
+    each once with their best-met need (let-go contacts left out)."""
     items, has_offers = services.list_matches(current_user)
     return {"items": items, "has_offers": has_offers}

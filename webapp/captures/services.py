@@ -13,6 +13,7 @@ from sqlalchemy.sql.expression import ScalarSelect
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.contacts.normalize import fold, normalise_card_url, search_key
+from webapp.contacts.readings import guess_reading
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, ValidationFailed
@@ -133,8 +134,17 @@ def refresh_keys(contact: Contact) -> None:
     contact.card_url_key = normalise_card_url(contact.card_url)
 
 
+def with_reading(data: dict) -> tuple[dict, bool]:
+    """The capture with a reading: the typed one, else one guessed from the name's kanji (and
+    whether it was guessed)."""
+    if data.get("name_reading"):
+        return data, False
+    guess = guess_reading(data["name"])
+    return ({**data, "name_reading": guess}, True) if guess else (data, False)
+
+
 def _new_contact(owner_id: int, data: dict, keys: dict, card_url: str, met_at: datetime,
-                 duplicate_of: int | None) -> int:
+                 duplicate_of: int | None, guessed: bool) -> int:
     """Insert a person not met before; returns the new contact's id."""
     row = {"name": data["name"], "email": keys["email"], "card_url": card_url,
            **{k: data.get(k) or "" for k in FILLABLE if k != "card_url"}}
@@ -144,16 +154,22 @@ def _new_contact(owner_id: int, data: dict, keys: dict, card_url: str, met_at: d
         "search_key": search_key(row["name"], row["name_reading"], row["company"]),
         "card_url_key": keys["card_key"], "notes": "", "tier": "unsorted",
         "tier_reviewed_at": None, "possible_duplicate_of_id": duplicate_of, "last_met_at": met_at,
+        "is_reading_guessed": guessed,
         "created_at": now, "updated_at": now})
     return result.inserted_primary_key[0]
 
 
-def _met_again(contact_id: int, data: dict, email: str, met_at: datetime) -> None:
-    """A later meeting fills in what we did not know about a contact; it never overwrites."""
+def _met_again(contact_id: int, data: dict, email: str, met_at: datetime, guessed: bool) -> None:
+    """A later meeting fills in what we did not know about a contact; it never overwrites, but a
+    typed reading replaces a guessed one."""
     contact = db.session.get(Contact, contact_id)
     for key in FILLABLE:
         if data.get(key) and not getattr(contact, key):
             setattr(contact, key, data[key])
+            if key == "name_reading":
+                contact.is_reading_guessed = guessed
+    if data.get("name_reading") and contact.is_reading_guessed and not guessed:
+        contact.name_reading, contact.is_reading_guessed = data["name_reading"], False
     if email and not contact.email:
         contact.email = email
     refresh_keys(contact)
@@ -162,14 +178,14 @@ def _met_again(contact_id: int, data: dict, email: str, met_at: datetime) -> Non
 
 
 def _store(owner_id: int, data: dict, client_id: str, fingerprint: str, found: _Found, keys: dict,
-           now: datetime) -> CaptureResult:
+           now: datetime, guessed: bool) -> CaptureResult:
     met_at = data.get("captured_at") or now
     contact_id, duplicate_of = found.contact_id, None
     if contact_id is None:
         duplicate_of = found.resembling
-        contact_id = _new_contact(owner_id, data, keys, data.get("card_url") or "", met_at, duplicate_of)
+        contact_id = _new_contact(owner_id, data, keys, data.get("card_url") or "", met_at, duplicate_of, guessed)
     else:
-        _met_again(contact_id, data, keys["email"], met_at)
+        _met_again(contact_id, data, keys["email"], met_at, guessed)
     conn = db.session.connection()
     encounter_id = conn.execute(_INSERT_ENCOUNTER, {
         "owner_id": owner_id, "contact_id": contact_id, "event_id": found.event_id, "met_at": met_at,
@@ -193,16 +209,17 @@ def capture_contact(owner: User, data: dict, *, raw: dict, now: datetime | None 
     race on a unique index and the loser, run again, returns the winner's row.
     """
     client_id = str(data["client_id"]).lower()
+    data, guessed = with_reading(data)  # a Japanese name is found by kana even when no reading was typed
     keys = {"email": data.get("email") or "", "card_key": normalise_card_url(data.get("card_url") or ""),
             "name_key": fold(data["name"]), "reading_key": fold(data.get("name_reading") or "")}
     # the id is read before the unit of work begins: its commit of the request's read would expire it
-    return _capture(owner.id, data, client_id, payload_hash(raw), keys, now or utcnow())
+    return _capture(owner.id, data, client_id, payload_hash(raw), keys, now or utcnow(), guessed)
 
 
 @unit_of_work(retries=2)  # another request stored this client_id, or the same new address, a moment ago
 def _capture(owner_id: int, data: dict, client_id: str, fingerprint: str, keys: dict,
-             now: datetime) -> CaptureResult:
+             now: datetime, guessed: bool) -> CaptureResult:
     found = _look_up(owner_id, client_id, data, keys)
     if found.replay_id is not None:
         return _replay(owner_id, client_id, fingerprint)
-    return _store(owner_id, data, client_id, fingerprint, found, keys, now)
+    return _store(owner_id, data, client_id, fingerprint, found, keys, now, guessed)

@@ -18,8 +18,10 @@ from webapp.validation import translate_error
 bp = Blueprint("captures", __name__)
 
 #: what the form posts; anything else (csrf_token, buttons) belongs to the page, not the capture
-FORM_FIELDS = ("client_id", "event_id", "name", "email", "phone", "company", "title", "conversation",
-               "needs", "promise", "promise_due", "memorable")
+FORM_FIELDS = ("client_id", "event_id", "name", "name_reading", "email", "phone", "company", "title",
+               "conversation", "needs", "promise", "promise_due", "memorable")
+#: the fields behind "More" (templates/captures/new.html): open when one holds something or an error
+MORE_FIELDS = ("email", "phone", "company", "title", "needs", "promise", "promise_due", "memorable")
 #: an empty box means "none" for these
 BLANK_IS_NONE = ("event_id", "promise_due", "email")
 
@@ -77,5 +79,6 @@ def _field_errors(messages: dict) -> dict:
 
 
 def _render(form, errors):
-    return render_template("captures/new.html", form=form, errors=errors,
+    more_open = any(form.get(key) or key in errors for key in MORE_FIELDS)
+    return render_template("captures/new.html", form=form, errors=errors, more_open=more_open,
                            events=contacts.list_event_choices(current_user))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import TimestampMixin, UTCDateTime, utcnow
@@ -40,6 +40,8 @@ class Contact(TimestampMixin, db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     name_reading: Mapped[str] = mapped_column(String(100), default="")
+    #: the reading was guessed from the name's kanji (contacts.readings), not typed: shown as "check it"
+    is_reading_guessed: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: normalised address ('' when unknown); matches a later capture to this person
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")

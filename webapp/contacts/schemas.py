@@ -83,6 +83,8 @@ class ContactSummaryOut(Schema):
     id = fields.Integer()
     name = fields.String()
     name_reading = fields.String()
+    is_reading_guessed = fields.Boolean(metadata={
+        "description": "the reading was guessed from the name's kanji, not typed: worth a check"})
     email = fields.String()
     phone = fields.String()
     company = fields.String()

@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 
 from webapp.auth.models import User
 from webapp.captures.services import refresh_keys
+from webapp.contacts.readings import guess_reading
 from webapp.contacts.models import TIERS, Contact, Encounter
 from webapp.contacts.normalize import fold, normalise_card_url
 from webapp.db import utcnow
@@ -174,6 +175,7 @@ def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | 
     now = now or utcnow()
     contact = get_contact_for(owner, contact_id)
     with db.session.no_autoflush:
+        before = (contact.name, contact.name_reading)
         for key in EDITABLE:
             if key in data:
                 setattr(contact, key, data[key])
@@ -183,9 +185,22 @@ def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | 
         if data.get("tier") and data["tier"] != contact.tier:
             contact.tier = data["tier"]
             contact.tier_reviewed_at = now
+        _settle_reading(contact, "name_reading" in data, *before)
         refresh_keys(contact)
         _check_unique(owner, contact)
     return contact
+
+
+def _settle_reading(contact: Contact, sent: bool, old_name: str, old_reading: str) -> None:
+    """A reading sent in an edit is the user's (an empty one is guessed again); a new name whose
+    reading was guessed, or missing, gets a new guess."""
+    if sent and (contact.name_reading != old_reading or contact.name == old_name):
+        contact.is_reading_guessed = False
+    elif contact.name != old_name and (contact.is_reading_guessed or not old_reading):
+        contact.name_reading = ""
+    if not contact.name_reading:
+        contact.name_reading = guess_reading(contact.name)
+        contact.is_reading_guessed = bool(contact.name_reading)
 
 
 @unit_of_work
@@ -205,7 +220,8 @@ def _references_to_contacts():
 
 def _merged_notes(keep: Contact, other: dict) -> str:
     """Keep's notes, then the other's under a line naming it and any value that differed."""
-    differing = [other["name"]] if fold(other["name"]) not in (keep.name_key, keep.reading_key) else []
+    typed = keep.reading_key if not keep.is_reading_guessed else None  # a guess says less than their name
+    differing = [other["name"]] if fold(other["name"]) not in (keep.name_key, typed) else []
     for key in FILLED_BY_MERGE:
         mine, theirs = getattr(keep, key), other[key]
         same = (normalise_card_url(mine) == normalise_card_url(theirs) if key == "card_url"
@@ -227,7 +243,7 @@ def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
                                fields={"other_id": [N_("Choose another contact.")]})
     other = get_contact_for(owner, other_id)
     snapshot = {key: getattr(other, key) for key in (
-        *FILLED_BY_MERGE, "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}
+        *FILLED_BY_MERGE, "is_reading_guessed", "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}
     for table, column in _references_to_contacts():
         db.session.execute(update(table).where(column == other.id).values({column.name: keep.id}))
     db.session.execute(update(Contact.__table__).where(Contact.possible_duplicate_of_id == other.id)
@@ -236,6 +252,9 @@ def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
     db.session.expunge(other)
     db.session.expire_all()  # collections and pointers changed underneath the loaded objects
     keep.notes = _merged_notes(keep, snapshot)
+    if snapshot["name_reading"] and (not keep.name_reading or (keep.is_reading_guessed
+                                                               and not snapshot["is_reading_guessed"])):
+        keep.name_reading, keep.is_reading_guessed = snapshot["name_reading"], snapshot["is_reading_guessed"]
     for key in FILLED_BY_MERGE:
         if not getattr(keep, key) and snapshot[key]:
             setattr(keep, key, snapshot[key])

@@ -17,6 +17,7 @@ SHELL_STATIC = (
     "js/outbox.js",
     "js/capture.js",
     "js/scan.js",
+    "js/vcard.js",
     "js/card.js",
     "js/show-qr.js",
     "icons/icon.svg",

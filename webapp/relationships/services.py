@@ -188,8 +188,8 @@ class OfferMatch:
 
 
 def list_matches(owner: User, *, limit: int = 50) -> tuple[list[OfferMatch], bool]:
-    """People whose latest stated need meets one of my offers (profile.offers), best first; and
-    whether I have written any offers at all."""
+    """People with a need (said at any meeting) that meets one of my offers (profile.offers), best
+    first, each once with their best-met need; and whether I have written any offers at all."""
     from webapp.profiles.services import get_profile_for
     from webapp.contacts.models import Encounter
     from webapp.relationships import matching
@@ -203,12 +203,11 @@ def list_matches(owner: User, *, limit: int = 50) -> tuple[list[OfferMatch], boo
         .where(Encounter.owner_id == owner.id, Encounter.needs != "", Contact.tier != "let_go")
         .order_by(Encounter.met_at.desc(), Encounter.id.desc()).limit(MATCH_WINDOW)).all()
     found: dict[int, OfferMatch] = {}
-    for contact_id, needs, met_at, name in rows:
-        if contact_id in found:
-            continue  # their latest need speaks for them
+    for contact_id, needs, met_at, name in rows:  # latest first: of equal matches the latest need stays
         match = matching.best_match(offers, needs)
-        found[contact_id] = OfferMatch(contact_id, name, needs, match.offer, met_at, match.score) if match else None
-    matches = sorted((m for m in found.values() if m), key=lambda m: (-m.score, -m.met_at.timestamp()))
+        if match and (contact_id not in found or match.score > found[contact_id].score):
+            found[contact_id] = OfferMatch(contact_id, name, needs, match.offer, met_at, match.score)
+    matches = sorted(found.values(), key=lambda m: (-m.score, -m.met_at.timestamp()))
     return matches[:limit], True
 
 
