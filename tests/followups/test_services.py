@@ -239,11 +239,12 @@ def test_an_explicit_night_time_is_kept_but_the_default_never_falls_at_night(own
     assert queued.send_after == datetime(2030, 5, 2, 8, 0, tzinfo=TOKYO)
 
 
-def test_queueing_for_a_time_that_has_passed_is_refused(owner, event):
+def test_queueing_for_a_time_that_has_passed_queues_it_for_now(owner, event):
     draft = draft_one(owner, event)
-    with pytest.raises(ValidationFailed):
-        services.update_followup(owner, draft.id, {"status": "queued", "send_after": utcnow() - timedelta(hours=1)})
-    assert db.session.get(FollowUp, draft.id).status == "draft"
+    now = utcnow()
+    queued = services.update_followup(owner, draft.id, {"status": "queued", "send_after": now - timedelta(hours=1)},
+                                      now=now)
+    assert (queued.status, queued.send_after) == ("queued", now)
 
 
 def test_approve_all_queues_every_draft(owner, event):

@@ -63,3 +63,12 @@ def test_text_from_notes_is_marked_line_by_line():
 def test_a_line_to_write_is_found_whatever_is_inside_it():
     assert fill_ins("[[ What I promised (deck]]v2): add the link ]]") == ["[[ What I promised (deck]]"]
     assert fill_ins("[[ a [b] c\nd ]]") == ["[[ a [b] c\nd ]]"]
+
+
+def test_a_suggested_line_goes_after_the_opening_paragraphs():
+    from webapp.followups.wording import insert_line
+
+    body = "Hi Tom,\n\nIt was good to meet you.\nThanks.\n\nTalk soon.\n\nTaro\n"
+    assert insert_line(body, "How is Osaka?") == (
+        "Hi Tom,\n\nIt was good to meet you.\nThanks.\n\nHow is Osaka?\n\nTalk soon.\n\nTaro\n")
+    assert insert_line("Hi Tom,\n\nThanks.", " How is Osaka? ") == "Hi Tom,\n\nThanks.\n\nHow is Osaka?\n"

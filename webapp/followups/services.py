@@ -25,6 +25,7 @@ from webapp.profiles.services import get_profile_for
 from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
+SEND_NOW_ALONE = N_("Send now queues it for now: leave out the time and any other status.")
 FILL_IN_LEFT = N_("This draft still has a line in [[ … ]] for you to write. Write it (or delete it), then approve "
                   "again.")
 EDITABLE = ("draft", "queued", "failed", "unknown")
@@ -241,14 +242,24 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
 
 @unit_of_work
 def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime | None = None) -> FollowUp:
-    """Edit subject/body, reschedule, queue (approve) or cancel; one unit of work."""
+    """Edit subject/body, reschedule, queue (approve), send now, or cancel; one unit of work.
+
+    A time in the past means now. `send_now` queues it for now, in the quiet hours too: the user
+    asked for it."""
     now = now or utcnow()
     followup = get_followup_for(owner, followup_id)
+    data = dict(data)
+    if data.pop("send_now", False):
+        if data.get("status", "queued") != "queued" or data.get("send_after") is not None:
+            raise ValidationFailed(fields={"send_now": [SEND_NOW_ALONE]})
+        data.update(status="queued", send_after=now)
     wanted = data.get("status")
     if ("subject" in data or "body" in data or "send_after" in data) and followup.status not in EDITABLE:
         raise Conflict(f"A {followup.status} follow-up cannot be changed.", code="not_editable")
-    if "send_after" in data and data["send_after"] is not None and data["send_after"] < now and wanted == "queued":
-        raise ValidationFailed(fields={"send_after": [N_("This time has passed.")]})
+    if data.get("send_after") is not None and data["send_after"] < now:
+        data["send_after"] = now
+    if any(key in data and data[key] != getattr(followup, key) for key in ("subject", "body")):
+        followup.is_edited = True
     for key in ("subject", "body", "send_after"):
         if key in data:
             setattr(followup, key, data[key])

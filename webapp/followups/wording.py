@@ -94,3 +94,11 @@ def mark_notes(body: str, snippets: list[str]) -> list[list[tuple[str, bool]]]:
                 pieces.append((ch, flag))
         lines.append(pieces or [("", False)])
     return lines
+
+
+def insert_line(body: str, line: str) -> str:
+    """The body with a line of its own added as a paragraph after the opening ones (the greeting
+    and the first lines), before the closing ones; at the end of a short body."""
+    paragraphs = body.rstrip("\n").split("\n\n")
+    at = 2 if len(paragraphs) >= 3 else len(paragraphs)
+    return "\n\n".join(paragraphs[:at] + [line.strip()] + paragraphs[at:]) + "\n"
