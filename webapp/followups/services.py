@@ -1,4 +1,5 @@
-"""Follow-up rules: templates, drafts per event, review, queueing (atomic), cancelling, by-hand."""
+"""Follow-up rules: drafts per event, review, queueing (atomic), send now, cancelling, by-hand (the
+user's templates live in own_templates)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,11 +15,12 @@ from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import find_event_for, get_event_for
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction, MessageTemplate
 from webapp.followups.history import History, draft_variables, load_histories
+from webapp.followups.models import FollowUp, Interaction
 from webapp.followups.outgoing import compose_for
+from webapp.followups.own_templates import get_template, reset_template, save_template  # noqa: F401 (views, API)
 from webapp.followups.schedule import default_send_after, next_allowed
-from webapp.followups.templating import DEFAULTS, TemplateProblem, check_template, render
+from webapp.followups.templating import TemplateProblem, render
 from webapp.followups.wording import fill_ins
 from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
@@ -29,49 +31,6 @@ SEND_NOW_ALONE = N_("Send now queues it for now: leave out the time and any othe
 FILL_IN_LEFT = N_("This draft still has a line in [[ … ]] for you to write. Write it (or delete it), then approve "
                   "again.")
 EDITABLE = ("draft", "queued", "failed", "unknown")
-
-
-# -- templates ------------------------------------------------------------------------------
-def get_template(owner: User, locale: str) -> dict:
-    """The user's own template for a locale, else the built-in one."""
-    row = db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    if row is not None:
-        return {"locale": locale, "subject": row.subject, "body": row.body, "is_default": False}
-    return {"locale": locale, **DEFAULTS[locale], "is_default": True}
-
-
-@unit_of_work(retries=1)  # two first saves at once: the second updates the first's row
-def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
-    """Save a template after rendering it with sample data, short and longest; a broken one, or one
-    over a limit, is refused with the part, the line and the reason (checked before the write)."""
-    try:
-        check_template(subject, body)
-    except TemplateProblem as exc:
-        raise ValidationFailed(f"The template cannot be used: {exc}", code="template_invalid",
-                               fields={exc.part: [str(exc)]}) from exc
-    return _store_template(owner, locale, subject, body)
-
-
-@unit_of_work
-def _store_template(owner: User, locale: str, subject: str, body: str) -> dict:
-    row = db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    if row is None:
-        row = MessageTemplate(owner_id=owner.id, locale=locale, subject=subject, body=body)
-        db.session.add(row)
-    else:
-        row.subject, row.body = subject, body
-    db.session.flush()
-    return get_template(owner, locale)
-
-
-@unit_of_work
-def reset_template(owner: User, locale: str) -> dict:
-    """Go back to the built-in template for a locale."""
-    db.session.execute(MessageTemplate.__table__.delete().where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    return get_template(owner, locale)
 
 
 # -- drafts ---------------------------------------------------------------------------------

@@ -52,12 +52,12 @@ def fill_ins(text: str) -> list[str]:
 SUGGESTIONS = {
     "ja": {
         "need": "お話しされていた課題について、私にお手伝いできることがあれば、いつでもお声がけください。",
-        "topic": "{topic}のお話、その後の展開もぜひ聞かせてください。",
+        "topic": "{topic}について、参考になりそうなものを見つけたらお送りしますね。",
         "other": "次にお会いしたときには、最近取り組まれていることもぜひ聞かせてください。",
     },
     "en": {
         "need": "If there is anything I can do to help with the challenge you mentioned, just let me know.",
-        "topic": "I would love to hear how {topic} develops.",
+        "topic": "If I come across anything useful on {topic}, I will send it your way.",
         "other": "Next time, I would love to hear what you are working on.",
     },
 }
@@ -65,7 +65,7 @@ SUGGESTIONS = {
 
 def suggest_line(language: str, *, has_need: bool, topic: str) -> str:
     """One personal line for the draft, in the contact's language: an offer of help when they told
-    you of a need, else a question about what you talked about, else about what they do next."""
+    you of a need, else an offer to share on what you talked about, else a question about their work."""
     texts = SUGGESTIONS.get(language, SUGGESTIONS["en"])
     if has_need:
         return texts["need"]
