@@ -1,14 +1,48 @@
 """Locale and time zone choice: the user's setting, then a `lang` cookie, then Accept-Language."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
 from flask import current_app, request
 from flask_login import current_user
+
+#: how a moment is shown on pages, by language: no seconds, the weekday, the year only when it is
+#: not this year (CLDR patterns: 「12月6日(土) 9:00」, "Sat 6 Dec, 9:00")
+TIME_PATTERNS = {
+    "ja": ("M月d日(E) H:mm", "y年M月d日(E) H:mm"),
+    "en": ("EEE d MMM, H:mm", "EEE d MMM y, H:mm"),
+}
 
 
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it here: services raise English messages
     (the JSON API keeps them), and HTML pages translate them where they are shown (`tr_error`)."""
     return message
+
+
+def format_local_time(value: datetime | None, locale: str, tz: str) -> str:
+    """A moment as people write it, in a time zone and language (English for any other language;
+    UTC for an unknown zone); '' for none."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    language = locale if locale in TIME_PATTERNS else "en"
+    local = value.astimezone(zone)
+    this_year, other_year = TIME_PATTERNS[language]
+    pattern = this_year if local.year == datetime.now(timezone.utc).astimezone(zone).year else other_year
+    return format_datetime(local, pattern, tzinfo=zone, locale=language)
+
+
+def local_time(value: datetime | None) -> str:
+    """The `local_time` filter: `format_local_time` in the request's language and the user's zone."""
+    from flask_babel import get_locale, get_timezone
+
+    return format_local_time(value, str(get_locale() or "en").split("_")[0], str(get_timezone()))
 
 
 def select_locale() -> str:
@@ -34,4 +68,5 @@ def init_app(app) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["tr_error"] = translate_error
+    app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.add_extension("jinja2.ext.i18n")

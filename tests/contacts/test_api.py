@@ -105,6 +105,8 @@ def test_patch_edits_fields_and_tier_records_review(client, owner):
     {"notes": "あ" * 5001},
     {"notes": "<script>alert(1)</script>"},
     {"tier": "gold"},
+    {"language": "fr"},
+    {"language": None},
     {"surprise": 1},
 ])
 def test_bad_patch_is_422_per_field_and_changes_nothing(client, owner, bad):
@@ -186,3 +188,16 @@ def test_openapi_documents_the_contacts_api(client):
     assert {"get"} <= set(paths["/api/v1/contacts"])
     assert {"get", "patch", "delete"} <= set(paths["/api/v1/contacts/{contact_id}"])
     assert "post" in paths["/api/v1/contacts/{contact_id}/merge"]
+
+
+def test_a_contacts_language_is_guessed_at_capture_and_changed_by_patch(client, owner):
+    tom = capture(owner, "Tom Baker", conversation="教育AIの話")
+    hanako = capture(owner, "佐藤 花子", conversation="Offline-first apps")
+    assert get(client, owner, f"/api/v1/contacts/{tom}").get_json()["language"] == "en"
+    assert get(client, owner, f"/api/v1/contacts/{hanako}").get_json()["language"] == "ja"
+    r = client.patch(f"/api/v1/contacts/{tom}", json={"language": "ja"}, headers=bearer(owner.token))
+    assert r.status_code == 200 and r.get_json()["language"] == "ja"
+    fresh()
+    assert db.session.get(Contact, tom).language == "ja"
+    listed = get(client, owner, "/api/v1/contacts").get_json()["items"]
+    assert {item["name"]: item["language"] for item in listed} == {"Tom Baker": "ja", "佐藤 花子": "ja"}

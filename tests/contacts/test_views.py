@@ -104,6 +104,7 @@ def test_edit_saves_and_shows_the_contact(client, logged_in):
 
 @pytest.mark.parametrize("field,value", [
     ("name", ""), ("email", "nope"), ("card_url", "javascript:alert(1)"), ("tier", "gold"), ("notes", "x" * 5001),
+    ("language", "fr"),
 ])
 def test_bad_edit_re_renders_with_field_error_and_changes_nothing(client, logged_in, field, value):
     contact_id = capture(logged_in, "Keep me")
@@ -180,3 +181,13 @@ def test_a_guessed_reading_says_so_until_the_edit_is_saved(client, logged_in):
     form["notes"], form["tier"] = "", "unsorted"
     assert client.post(f"/contacts/{contact_id}/edit", data=form).status_code == 302
     assert "reading guessed" not in client.get(f"/contacts/{contact_id}").get_data(as_text=True)
+
+
+def test_the_edit_page_shows_and_changes_their_language(client, logged_in):
+    contact_id = capture(logged_in, "Tom Baker")
+    html = page(client, f"/contacts/{contact_id}/edit")
+    assert '<option value="en" lang="en" selected>English</option>' in html
+    r = post(client, f"/contacts/{contact_id}/edit", {"name": "Tom Baker", "language": "ja"})
+    assert r.status_code == 302
+    fresh()
+    assert db.session.get(Contact, contact_id).language == "ja"

@@ -59,7 +59,7 @@ def follow(client, user, path):
 def one(client, owner):
     """One draft for 佐藤 花子, as the API shows it."""
     event_id = post_event(client, owner)
-    capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI", promise="記事を送る")
+    capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI")
     [followup_id] = draft(client, owner, event_id)["ids"]
     return client.get(f"/api/v1/followups/{followup_id}", headers=owner.headers).get_json()
 
@@ -111,7 +111,8 @@ def test_a_contact_the_template_fails_for_is_reported_and_the_others_are_drafted
     assert client.put("/api/v1/templates/ja", json=template, headers=owner.headers).status_code == 200
     event_id = post_event(client, owner)
     capture(client, owner, event_id, email="hanako@example.com", conversation="教育AI")
-    ken = capture(client, owner, event_id, name="Ken", email="ken@example.com", conversation="あ" * 2000)
+    ken = capture(client, owner, event_id, name="Ken", email="ken@example.com", conversation="あ" * 2000,
+                  language="ja")
 
     out = draft(client, owner, event_id)
 

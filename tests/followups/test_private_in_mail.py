@@ -88,7 +88,7 @@ def test_the_review_page_shows_the_need_to_the_user_beside_the_draft(client, aut
     row = draft(owner, event)
     auth.login(owner.email)
     page = client.get(f"/followups/{row.id}").get_data(as_text=True)
-    assert SECRET in page and "not in the email" in page
+    assert SECRET in page and "Nothing here goes into the email" in page
 
 
 # -- Reply-To -------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_drafts_follow_the_users_language_and_own_template(app):
     meet(owner, event, "Hanako", email="hanako@example.com", conversation="AI in classrooms")
     [draft] = services.draft_for_event(owner, event.id, card_url=CARD).created
     assert draft.subject == "Thank you for our chat at PyCon US – 山田 太郎"
-    assert "Thank you for telling me about AI in classrooms" in draft.body
+    assert "Thank you for telling me about “AI in classrooms”" in draft.body
 
     services.save_template(owner, "en", "Hello {{ contact_name }}", "Card: {{ my_card_url }}\n{{ memorable }}")
     meet(owner, event, "Ken", email="ken@example.com", memorable="red hat")
@@ -140,7 +140,7 @@ def test_a_contact_the_template_fails_for_is_reported_and_the_others_are_drafted
     services.save_template(owner, "ja", "{{ contact_name }}様", "{% if contact_name == 'Ken' %}{{ conversation }}\n"
                            "{{ conversation }}\n{{ conversation }}{% else %}{{ conversation }}{% endif %}")
     meet(owner, event, email="hanako@example.com", conversation="教育AI")
-    ken = meet(owner, event, "Ken", email="ken@example.com", conversation="あ" * 2000)
+    ken = meet(owner, event, "Ken", email="ken@example.com", conversation="あ" * 2000, language="ja")
     meet(owner, event, "鈴木 一郎", conversation="名刺を切らしていた")
 
     result = services.draft_for_event(owner, event.id, card_url=CARD)
@@ -155,7 +155,7 @@ def test_a_contact_the_template_fails_for_is_reported_and_the_others_are_drafted
 def test_skipped_texts_page_by_contact_and_say_when_the_template_fails(owner, event):
     services.save_template(owner, "ja", "{{ contact_name }}様", "{{ conversation }}\n{{ conversation }}\n"
                            "{% if contact_name == 'Ken' %}{{ conversation }}{% endif %}")
-    ids = [meet(owner, event, name, conversation=talk).contact_id
+    ids = [meet(owner, event, name, conversation=talk, language="ja").contact_id
            for name, talk in (("A", "話題 A"), ("Ken", "あ" * 2000), ("C", "話題 C"))]
     meet(owner, event, "D", email="d@example.com")
     first = services.list_skipped(owner, event.id, card_url=CARD, limit=2)
@@ -239,11 +239,12 @@ def test_an_explicit_night_time_is_kept_but_the_default_never_falls_at_night(own
     assert queued.send_after == datetime(2030, 5, 2, 8, 0, tzinfo=TOKYO)
 
 
-def test_queueing_for_a_time_that_has_passed_is_refused(owner, event):
+def test_queueing_for_a_time_that_has_passed_queues_it_for_now(owner, event):
     draft = draft_one(owner, event)
-    with pytest.raises(ValidationFailed):
-        services.update_followup(owner, draft.id, {"status": "queued", "send_after": utcnow() - timedelta(hours=1)})
-    assert db.session.get(FollowUp, draft.id).status == "draft"
+    now = utcnow()
+    queued = services.update_followup(owner, draft.id, {"status": "queued", "send_after": now - timedelta(hours=1)},
+                                      now=now)
+    assert (queued.status, queued.send_after) == ("queued", now)
 
 
 def test_approve_all_queues_every_draft(owner, event):

@@ -22,26 +22,49 @@ def test_builtin_templates_pass_their_own_check(locale):
     check_template(DEFAULTS[locale]["subject"], DEFAULTS[locale]["body"])
 
 
-def test_japanese_default_refers_to_the_conversation_promise_and_card_never_the_need():
-    subject, body = render(DEFAULTS["ja"]["subject"], DEFAULTS["ja"]["body"], FULL)
+def test_japanese_default_quotes_the_topic_leaves_the_promise_to_write_and_never_the_need():
+    subject, body = render(DEFAULTS["ja"]["subject"], DEFAULTS["ja"]["body"], {**FULL, "topic": "「教育現場でのAI活用」"})
     assert subject == "PyCon JPではありがとうございました（山田 太郎）"
     assert body.startswith("佐藤 花子様\n")
-    for text in ("教育現場でのAI活用のお話", "「記事のリンクを送る」",
+    for text in ("「教育現場でのAI活用」のお話、とても印象に残っています。",
+                 "[[ お約束の件（記事のリンクを送る）：お送りするものやご連絡をここに書いてください ]]",
                  "AIと教育を掛け合わせる仕事をしています", "https://ichigo.test/c/abcdefghijkl"):
         assert text in body
     assert "エンジニア採用" not in body
 
 
-def test_english_default_refers_to_the_conversation_promise_and_card_never_the_need():
-    values = {**FULL, "contact_name": "Hanako", "conversation": "AI in classrooms", "needs": "hiring engineers",
-              "promise": "the article on feedback loops", "my_name": "Taro"}
+def test_english_default_quotes_the_topic_leaves_the_promise_to_write_and_never_the_need():
+    values = {**FULL, "contact_name": "Hanako", "conversation": "AI in classrooms", "topic": "“AI in classrooms”",
+              "needs": "hiring engineers", "promise": "send the pilot deck", "my_name": "Taro"}
     subject, body = render(DEFAULTS["en"]["subject"], DEFAULTS["en"]["body"], values)
     assert subject == "Thank you for our chat at PyCon JP – Taro"
-    assert body.startswith("Hi Hanako,\n")
-    for text in ("Thank you for telling me about AI in classrooms", "As promised: the article on feedback loops.",
+    assert body.startswith("Hi Hanako,\n\nIt was good to meet you at PyCon JP.\n")
+    for text in ("Thank you for telling me about “AI in classrooms” – it stayed with me.",
+                 "[[ What I promised (send the pilot deck): write it here, or add the link ]]",
                  "https://ichigo.test/c/abcdefghijkl"):
         assert text in body
-    assert "hiring engineers" not in body
+    assert "hiring engineers" not in body and "As promised: send" not in body
+
+
+@pytest.mark.parametrize("locale,line", [("ja", "[[ お話しした内容にふれる一文をここに書いてください ]]"),
+                                         ("en", "[[ Write one line here about what you talked about ]]")])
+def test_notes_that_are_not_a_topic_become_a_line_to_write(locale, line):
+    values = {**FULL, "conversation": "He is moving to Osaka. Wants intros", "topic": "", "promise": ""}
+    _subject, body = render(DEFAULTS[locale]["subject"], DEFAULTS[locale]["body"], values)
+    assert line in body and "moving to Osaka" not in body
+
+
+@pytest.mark.parametrize("locale,line", [
+    ("ja", "前回PyCon APACでうかがった「採用」のお話、その後いかがですか。"),
+    ("en", "Last time, at PyCon APAC, we spoke about “hiring” – I would love to hear how it has gone since."),
+])
+def test_what_was_said_the_time_before_is_recalled(locale, line):
+    values = {**FULL, "earlier_conversation": "採用", "earlier_topic": "「採用」" if locale == "ja" else "“hiring”",
+              "earlier_event_name": "PyCon APAC", "met_before": "yes"}
+    _subject, body = render(DEFAULTS[locale]["subject"], DEFAULTS[locale]["body"], values)
+    assert line in body
+    if locale == "en":
+        assert "It was good to see you again at PyCon JP." in body
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from webapp.contacts.models import LANGUAGES
 from webapp.db import utcnow
 from webapp.validation import SPACE, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
@@ -48,6 +49,9 @@ class CaptureIn(Schema):
     promise_due = fields.Date(load_default=None, allow_none=True)
     memorable = Paragraphs(280, load_default="")
     source = fields.String(load_default="manual", validate=validate.OneOf(["manual", "scan", "import"]))
+    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "ja or en, the language to write to a new contact in; left out: guessed from the name "
+                       "and notes"})
 
     @validates("captured_at")
     def _not_in_future(self, value, **kwargs):

@@ -11,6 +11,7 @@ from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.sql.expression import ScalarSelect
 
 from webapp.auth.models import User
+from webapp.contacts.language import guess_language
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.contacts.normalize import fold, normalise_card_url, search_key
 from webapp.contacts.readings import guess_reading
@@ -146,7 +147,7 @@ def with_reading(data: dict) -> tuple[dict, bool]:
 def _new_contact(owner_id: int, data: dict, keys: dict, card_url: str, met_at: datetime,
                  duplicate_of: int | None, guessed: bool) -> int:
     """Insert a person not met before; returns the new contact's id."""
-    row = {"name": data["name"], "email": keys["email"], "card_url": card_url,
+    row = {"name": data["name"], "email": keys["email"], "card_url": card_url, "language": data["language"],
            **{k: data.get(k) or "" for k in FILLABLE if k != "card_url"}}
     now = utcnow()
     result = db.session.connection().execute(_INSERT_CONTACT, {
@@ -209,6 +210,12 @@ def capture_contact(owner: User, data: dict, *, raw: dict, now: datetime | None 
     race on a unique index and the loser, run again, returns the winner's row.
     """
     client_id = str(data["client_id"]).lower()
+    if not data.get("language"):  # their language, for a new contact: from the name and notes (or their own words)
+        shared_back = data.get("source") == "share_back"
+        notes = "\n".join(data.get(key) or "" for key in ("conversation", "needs", "promise", "memorable"))
+        data = {**data, "language": guess_language(
+            data["name"], "" if shared_back else notes, their_words=notes if shared_back else "",
+            fallback=owner.locale or "ja")}
     data, guessed = with_reading(data)  # a Japanese name is found by kana even when no reading was typed
     keys = {"email": data.get("email") or "", "card_key": normalise_card_url(data.get("card_url") or ""),
             "name_key": fold(data["name"]), "reading_key": fold(data.get("name_reading") or "")}

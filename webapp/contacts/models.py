@@ -10,6 +10,8 @@ from webapp.db import TimestampMixin, UTCDateTime, utcnow
 from webapp.extensions import db
 
 TIERS = ("unsorted", "grow", "maintain", "let_go")
+#: the languages a contact can be written to in (the follow-up templates' languages)
+LANGUAGES = ("ja", "en")
 SOURCES = ("scan", "share_back", "manual", "import")
 
 
@@ -56,6 +58,9 @@ class Contact(TimestampMixin, db.Model):
     #: private: unsorted, grow, maintain or let_go
     tier: Mapped[str] = mapped_column(String(16), default="unsorted")
     tier_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: ja or en: the language their follow-ups are drafted in; guessed at capture
+    #: (contacts.language.guess_language), changed by the user
+    language: Mapped[str] = mapped_column(String(2), default="ja", server_default="ja")
     #: folded name, reading and company (normalize.search_key) for kana/width-insensitive search
     search_key: Mapped[str] = mapped_column(String(400), default="")
     #: folded name and reading, for the "possible duplicate" check

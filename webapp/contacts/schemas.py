@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from webapp.captures.schemas import Phone
-from webapp.contacts.models import TIERS
+from webapp.contacts.models import LANGUAGES, TIERS
 from webapp.contacts.services import decode_cursor
 from webapp.validation import MAX_ID, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
@@ -49,6 +49,8 @@ class ContactPatch(Schema):
     notes = Paragraphs(5000)
     tier = fields.String(validate=validate.OneOf(TIERS),
                          metadata={"description": "changing it records the review (tier_reviewed_at)"})
+    language = fields.String(validate=validate.OneOf(LANGUAGES),
+                             metadata={"description": "ja or en: the language their follow-ups are drafted in"})
 
     @pre_load
     def _blank_clears(self, data, **kwargs):
@@ -92,6 +94,8 @@ class ContactSummaryOut(Schema):
     card_url = fields.String()
     tier = fields.String()
     tier_reviewed_at = fields.AwareDateTime(allow_none=True)
+    language = fields.String(metadata={"enum": list(LANGUAGES), "description": "the language their follow-ups are "
+                                       "drafted in: guessed at capture from the name and notes, changed by PATCH"})
     last_met_at = fields.AwareDateTime()
     possible_duplicate_of = fields.Integer(attribute="possible_duplicate_of_id", allow_none=True)
 

@@ -23,7 +23,7 @@ from webapp.i18n import N_
 from webapp.relationships.touches import later
 from webapp.validation import MAX_ID
 
-EDITABLE = ("name", "name_reading", "phone", "company", "title", "notes")
+EDITABLE = ("name", "name_reading", "phone", "company", "title", "notes", "language")
 #: each cadence channel's last touch (webapp/relationships/touches.py)
 TOUCH_COLUMNS = ("last_touch_at", "last_email_at", "last_meet_at")
 #: fields a merge fills on the kept contact when it has none

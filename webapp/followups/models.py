@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.db import TimestampMixin, UTCDateTime, utcnow
@@ -55,6 +55,8 @@ class FollowUp(TimestampMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: "send from my own mail app": the user sent it and marked it so
     is_sent_by_hand: Mapped[bool] = mapped_column(default=False)
+    #: the user changed the subject or body since it was drafted (an untouched draft says so on review)
+    is_edited: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class MessageTemplate(TimestampMixin, db.Model):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from webapp.auth.models import User
-from webapp.contacts.models import Contact, Encounter
+from webapp.contacts.models import Contact
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.followups.compose import UnsafeHeader, compose, make_message_id
@@ -43,18 +42,6 @@ def find_reply_to(owner: User) -> str | None:
     if public:
         return public
     return owner.email if owner.is_login_email_reply_to else None
-
-
-def find_need(owner: User, followup: FollowUp) -> str | None:
-    """The contact's need from the meeting this follow-up is about (or their latest), for the user's
-    eyes beside the draft; it is never put into the mail."""
-    encounter = db.session.get(Encounter, followup.encounter_id) if followup.encounter_id else None
-    if encounter is None and followup.contact_id is not None:
-        encounter = db.session.scalar(select(Encounter).where(Encounter.contact_id == followup.contact_id)
-                                      .order_by(Encounter.met_at.desc(), Encounter.id.desc()).limit(1))
-    if encounter is None or encounter.owner_id != owner.id:
-        return None
-    return encounter.needs or None
 
 
 def compose_for(owner: User, followup: FollowUp, now: datetime) -> bytes:

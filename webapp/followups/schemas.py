@@ -40,9 +40,12 @@ class FollowUpPatch(Schema):
     subject = HeaderLine(200, allow_empty=False)
     body = Paragraphs(5000, validate=validate.Length(min=1, error="This field is required."))
     send_after = SendAfter(allow_none=True, metadata={
-        "description": "ISO 8601 with an offset; a time between 21:00 and 08:00 local is kept only when given "
-                       "here explicitly; null means the next allowed moment"})
+        "description": "ISO 8601 with an offset; a time in the past means now; a time between 21:00 and 08:00 "
+                       "local is kept only when given here explicitly; null means the next allowed moment"})
     status = fields.String(validate=validate.OneOf(SETTABLE_STATUSES))
+    send_now = fields.Boolean(metadata={
+        "description": "true: approve it to go out now (on the sender's next pass), whatever the hour; "
+                       "not with `send_after` or another status"})
 
 
 class FollowUpOut(Schema):
@@ -60,6 +63,8 @@ class FollowUpOut(Schema):
     message_id = fields.String(metadata={"description": "fixed when queued; the same on every retry"})
     sent_at = fields.AwareDateTime(allow_none=True)
     is_sent_by_hand = fields.Boolean()
+    is_edited = fields.Boolean(metadata={"description": "false: nobody changed the subject or body since it was "
+                                                        "drafted (the review page says so before approval)"})
     mailto = fields.String(metadata={"description": "a mailto: link to send it from one's own mail app"})
 
 

@@ -1,4 +1,5 @@
-"""Follow-up rules: templates, drafts per event, review, queueing (atomic), cancelling, by-hand."""
+"""Follow-up rules: drafts per event, review, queueing (atomic), send now, cancelling, by-hand (the
+user's templates live in own_templates)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,65 +9,28 @@ from urllib.parse import quote
 from sqlalchemy import Select, select, update
 
 from webapp.auth.models import User
-from webapp.contacts.models import Contact, Encounter, Promise
+from webapp.contacts.models import LANGUAGES, Contact, Encounter
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import find_event_for, get_event_for
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction, MessageTemplate
+from webapp.followups.history import History, draft_variables, load_histories
+from webapp.followups.models import FollowUp, Interaction
 from webapp.followups.outgoing import compose_for
+from webapp.followups.own_templates import get_template, reset_template, save_template  # noqa: F401 (views, API)
 from webapp.followups.schedule import default_send_after, next_allowed
-from webapp.followups.templating import DEFAULTS, TemplateProblem, check_template, render
+from webapp.followups.templating import TemplateProblem, render
+from webapp.followups.wording import fill_ins
 from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
 from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
+SEND_NOW_ALONE = N_("Send now queues it for now: leave out the time and any other status.")
+FILL_IN_LEFT = N_("This draft still has a line in [[ … ]] for you to write. Write it (or delete it), then approve "
+                  "again.")
 EDITABLE = ("draft", "queued", "failed", "unknown")
-
-
-# -- templates ------------------------------------------------------------------------------
-def get_template(owner: User, locale: str) -> dict:
-    """The user's own template for a locale, else the built-in one."""
-    row = db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    if row is not None:
-        return {"locale": locale, "subject": row.subject, "body": row.body, "is_default": False}
-    return {"locale": locale, **DEFAULTS[locale], "is_default": True}
-
-
-@unit_of_work(retries=1)  # two first saves at once: the second updates the first's row
-def save_template(owner: User, locale: str, subject: str, body: str) -> dict:
-    """Save a template after rendering it with sample data, short and longest; a broken one, or one
-    over a limit, is refused with the part, the line and the reason (checked before the write)."""
-    try:
-        check_template(subject, body)
-    except TemplateProblem as exc:
-        raise ValidationFailed(f"The template cannot be used: {exc}", code="template_invalid",
-                               fields={exc.part: [str(exc)]}) from exc
-    return _store_template(owner, locale, subject, body)
-
-
-@unit_of_work
-def _store_template(owner: User, locale: str, subject: str, body: str) -> dict:
-    row = db.session.scalar(select(MessageTemplate).where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    if row is None:
-        row = MessageTemplate(owner_id=owner.id, locale=locale, subject=subject, body=body)
-        db.session.add(row)
-    else:
-        row.subject, row.body = subject, body
-    db.session.flush()
-    return get_template(owner, locale)
-
-
-@unit_of_work
-def reset_template(owner: User, locale: str) -> dict:
-    """Go back to the built-in template for a locale."""
-    db.session.execute(MessageTemplate.__table__.delete().where(
-        MessageTemplate.owner_id == owner.id, MessageTemplate.locale == locale))
-    return get_template(owner, locale)
 
 
 # -- drafts ---------------------------------------------------------------------------------
@@ -82,14 +46,15 @@ class DraftResult:
     failed: list[dict] = field(default_factory=list)
 
 
-def _variables(owner: User, profile, contact: Contact, encounter: Encounter, event, card_url: str) -> dict:
-    promise = db.session.scalar(select(Promise.text).where(Promise.encounter_id == encounter.id).limit(1))
-    return {
-        "contact_name": contact.name, "contact_company": contact.company,
-        "event_name": event.name if event else "", "conversation": encounter.conversation,
-        "promise": promise or "", "memorable": encounter.memorable,  # never the need: it is private
-        "my_name": profile.name or owner.name, "my_keyword": profile.keyword, "my_card_url": card_url,
-    }
+def _templates(owner: User) -> dict:
+    """The user's template per language, read once (a draft uses the contact's language)."""
+    return {language: get_template(owner, language) for language in LANGUAGES}
+
+
+def _render_for(owner: User, profile, templates: dict, history: History, event, card_url: str) -> tuple[str, str]:
+    template = templates[history.language]
+    return render(template["subject"], template["body"], draft_variables(
+        owner, profile, history, event.id if event else None, event.name if event else "", card_url))
 
 
 def _drafted_at(owner: User, event_id: int) -> Select:
@@ -115,21 +80,23 @@ def draft_for_event(owner: User, event_id: int, *, card_url: str, now: datetime 
     over a limit for) as `failed`, with the reason: the others are drafted all the same. Rendering
     comes first, outside the write, so the write is short."""
     event = get_event_for(owner, event_id)
-    profile = get_profile_for(owner)
-    template = get_template(owner, owner.locale or "ja")
+    profile, templates = get_profile_for(owner), _templates(owner)
     done_contacts = set(db.session.scalars(_drafted_at(owner, event.id)))
-    result, planned = DraftResult(), []
+    result, planned, waiting = DraftResult(), [], {}
     for contact_id, encounter in _latest_encounters(owner, event).items():
         if contact_id in done_contacts:
             result.already += 1
-            continue
-        contact = db.session.get(Contact, contact_id)
+        else:
+            waiting[contact_id] = encounter
+    histories = load_histories(owner, list(waiting))
+    for contact_id, encounter in waiting.items():
+        history = histories[contact_id]
+        contact = history.contact
         if not contact.email:
             result.skipped.append({"contact_id": contact.id, "name": contact.name})
             continue
         try:
-            subject, body = render(template["subject"], template["body"],
-                                   _variables(owner, profile, contact, encounter, event, card_url))
+            subject, body = _render_for(owner, profile, templates, history, event, card_url)
         except TemplateProblem as exc:
             result.failed.append({"contact_id": contact.id, "name": contact.name, "part": exc.part,
                                   "line": exc.line, "reason": exc.reason})
@@ -158,19 +125,18 @@ def list_skipped(owner: User, event_id: int, *, card_url: str, after_id: int | N
     """The people met at the event who have no email (nor a follow-up for it), by contact id, each
     with the text to send another way: {contact_id, name, subject, body, problem}."""
     event = get_event_for(owner, event_id)
-    profile = get_profile_for(owner)
-    template = get_template(owner, owner.locale or "ja")
+    profile, templates = get_profile_for(owner), _templates(owner)
     met = select(Encounter.contact_id).where(Encounter.owner_id == owner.id, Encounter.event_id == event.id)
-    contacts = db.session.scalars(select(Contact).where(
+    contacts = db.session.scalars(select(Contact.id).where(
         Contact.owner_id == owner.id, Contact.email == "", Contact.id > (after_id or 0), Contact.id.in_(met),
         Contact.id.not_in(_drafted_at(owner, event.id))).order_by(Contact.id).limit(limit)).all()
-    latest = _latest_encounters(owner, event, [contact.id for contact in contacts])
+    histories = load_histories(owner, list(contacts))
     texts = []
-    for contact in contacts:
-        text = {"contact_id": contact.id, "name": contact.name, "subject": "", "body": "", "problem": ""}
+    for contact_id in contacts:
+        history = histories[contact_id]
+        text = {"contact_id": contact_id, "name": history.contact.name, "subject": "", "body": "", "problem": ""}
         try:
-            text["subject"], text["body"] = render(template["subject"], template["body"], _variables(
-                owner, profile, contact, latest[contact.id], event, card_url))
+            text["subject"], text["body"] = _render_for(owner, profile, templates, history, event, card_url)
         except TemplateProblem as exc:
             text["problem"] = str(exc)
         texts.append(text)
@@ -221,6 +187,9 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
         when = followup.send_after
     else:
         when = next_allowed(now, owner.timezone)
+    for part in ("subject", "body"):
+        if fill_ins(getattr(followup, part)):
+            raise ValidationFailed(FILL_IN_LEFT, code="fill_in_left", fields={part: [FILL_IN_LEFT]})
     mime = compose_for(owner, followup, now)
     result = db.session.execute(
         update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(QUEUEABLE + ("queued",)))
@@ -232,14 +201,24 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
 
 @unit_of_work
 def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime | None = None) -> FollowUp:
-    """Edit subject/body, reschedule, queue (approve) or cancel; one unit of work."""
+    """Edit subject/body, reschedule, queue (approve), send now, or cancel; one unit of work.
+
+    A time in the past means now. `send_now` queues it for now, in the quiet hours too: the user
+    asked for it."""
     now = now or utcnow()
     followup = get_followup_for(owner, followup_id)
+    data = dict(data)
+    if data.pop("send_now", False):
+        if data.get("status", "queued") != "queued" or data.get("send_after") is not None:
+            raise ValidationFailed(fields={"send_now": [SEND_NOW_ALONE]})
+        data.update(status="queued", send_after=now)
     wanted = data.get("status")
     if ("subject" in data or "body" in data or "send_after" in data) and followup.status not in EDITABLE:
         raise Conflict(f"A {followup.status} follow-up cannot be changed.", code="not_editable")
-    if "send_after" in data and data["send_after"] is not None and data["send_after"] < now and wanted == "queued":
-        raise ValidationFailed(fields={"send_after": [N_("This time has passed.")]})
+    if data.get("send_after") is not None and data["send_after"] < now:
+        data["send_after"] = now
+    if any(key in data and data[key] != getattr(followup, key) for key in ("subject", "body")):
+        followup.is_edited = True
     for key in ("subject", "body", "send_after"):
         if key in data:
             setattr(followup, key, data[key])

@@ -10,13 +10,20 @@ from jinja2.sandbox import SecurityError
 
 from webapp.followups import sandbox
 
-#: the only variables a template can use (documented on the template page and in the README)
+#: the only variables a template can use (documented on the template page and in the README); all are
+#: text ('' when there is nothing to say). A line in [[ … ]] is left for the user to write: a follow-up
+#: is never queued with one in it (wording.fill_ins)
 VARIABLES = {
     "contact_name": "their name",
     "contact_company": "their company ('' when unknown)",
     "event_name": "the event where you met ('' when none)",
-    "conversation": "what you talked about",
-    "promise": "what you promised ('' when nothing)",
+    "conversation": "what you talked about at this event, as noted",
+    "topic": "the same as a short quoted topic (「…」 or “…”); '' when the notes are longer than a topic",
+    "earlier_conversation": "what you talked about the time before ('' when nothing was noted)",
+    "earlier_topic": "the same as a short quoted topic",
+    "earlier_event_name": "where you met the time before ('' when unknown)",
+    "met_before": "'yes' when you had met before ('' the first time)",
+    "promise": "what you promised and have not done yet, from every meeting ('' when nothing)",
     "memorable": "something memorable about them",
     "my_name": "your name",
     "my_keyword": "your brand keyword",
@@ -34,10 +41,12 @@ DEFAULTS = {
         "body": """{{ contact_name }}様
 
 {% if event_name %}{{ event_name }}で{% else %}先日{% endif %}お話しさせていただいた{{ my_name }}です。
-{% if conversation %}{{ conversation }}のお話、とても印象に残っています。ありがとうございました。
+{% if topic %}{{ topic }}のお話、とても印象に残っています。ありがとうございました。
+{% elif conversation %}[[ お話しした内容にふれる一文をここに書いてください ]]
 {% else %}お時間をいただき、ありがとうございました。
+{% endif %}{% if earlier_topic %}前回{% if earlier_event_name %}{{ earlier_event_name }}で{% endif %}うかがった{{ earlier_topic }}のお話、その後いかがですか。
 {% endif %}{% if promise %}
-お約束していた「{{ promise }}」の件、お送りします。
+[[ お約束の件（{{ promise }}）：お送りするものやご連絡をここに書いてください ]]
 {% endif %}
 また近いうちにお話しできればうれしいです。
 
@@ -50,10 +59,12 @@ DEFAULTS = {
         "subject": "Thank you for {{ 'our chat at ' ~ event_name if event_name else 'the conversation' }} – {{ my_name }}",
         "body": """Hi {{ contact_name }},
 
-It was good to meet you{% if event_name %} at {{ event_name }}{% endif %}.
-{% if conversation %}Thank you for telling me about {{ conversation }} – it stayed with me.
+It was good to {{ 'see you again' if met_before else 'meet you' }}{% if event_name %} at {{ event_name }}{% endif %}.
+{% if topic %}Thank you for telling me about {{ topic }} – it stayed with me.
+{% elif conversation %}[[ Write one line here about what you talked about ]]
+{% endif %}{% if earlier_topic %}Last time{% if earlier_event_name %}, at {{ earlier_event_name }},{% endif %} we spoke about {{ earlier_topic }} – I would love to hear how it has gone since.
 {% endif %}{% if promise %}
-As promised: {{ promise }}.
+[[ What I promised ({{ promise }}): write it here, or add the link ]]
 {% endif %}
 I hope we can talk again soon.
 
@@ -66,13 +77,15 @@ I hope we can talk again soon.
 
 SAMPLE = {
     "contact_name": "山田 花子", "contact_company": "いちご", "event_name": "AI Meetup",
-    "conversation": "教育AI", "promise": "記事を送る", "memorable": "青いスカーフ",
+    "conversation": "教育AI", "topic": "「教育AI」", "earlier_conversation": "採用", "earlier_topic": "「採用」",
+    "earlier_event_name": "PyCon JP", "met_before": "yes", "promise": "記事を送る", "memorable": "青いスカーフ",
     "my_name": "Taro", "my_keyword": "AI tools for teachers", "my_card_url": "https://ichigo.example/c/x",
 }
 
 #: the longest each variable can be (the capture, profile and event forms' limits), for the check at save
 LONGEST = {"contact_name": 100, "contact_company": 100, "event_name": 100, "conversation": 2000, "needs": 1000,
-           "promise": 280, "memorable": 280, "my_name": 100, "my_keyword": 60, "my_card_url": 200}
+           "topic": 62, "earlier_conversation": 500, "earlier_topic": 62, "earlier_event_name": 100,
+           "met_before": 3, "promise": 844, "memorable": 280, "my_name": 100, "my_keyword": 60, "my_card_url": 200}
 
 _env = sandbox.make_environment()
 

@@ -13,9 +13,11 @@ from webapp.events.schemas import local_to_iso
 from webapp.events.views import card_link
 from webapp.followups import services
 from webapp.followups.models import FollowUp
-from webapp.followups.outgoing import find_need, find_reply_to
+from webapp.followups.outgoing import find_reply_to
+from webapp.followups.review import find_review_notes
 from webapp.followups.schemas import FAILURES_SHOWN, LOCALES, FollowUpPatch, TemplateIn
 from webapp.followups.templating import VARIABLES, TemplateProblem
+from webapp.followups.wording import insert_line
 from webapp.validation import MAX_ID, translate_error
 
 bp = Blueprint("followups", __name__)
@@ -23,6 +25,8 @@ bp = Blueprint("followups", __name__)
 #: the list page's sections, in the order a person works through them
 SECTIONS = ("draft", "queued", "unknown", "failed", "sent", "cancelled")
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+#: each language named in itself
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 PAGE = 50
 #: people without an email whose texts one page shows
 SKIPPED_PAGE = 20
@@ -32,7 +36,7 @@ def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
     """A follow-up as FollowUpOut: its fields, the contact's name and a mailto: link."""
     data = {key: getattr(followup, key) for key in (
         "id", "contact_id", "to", "subject", "body", "status", "send_after", "attempts", "last_error",
-        "message_id", "sent_at", "is_sent_by_hand")}
+        "message_id", "sent_at", "is_sent_by_hand", "is_edited")}
     data["contact_name"] = names.get(followup.contact_id, "")
     data["mailto"] = services.mailto_link(followup)
     return data
@@ -48,8 +52,14 @@ def variable_meanings() -> dict[str, str]:
     """What each template variable holds, in the user's language."""
     return {"contact_name": _("their name"), "contact_company": _("their company (empty when unknown)"),
             "event_name": _("the event where you met (empty when none)"),
-            "conversation": _("what you talked about"),
-            "promise": _("what you promised (empty when nothing)"),
+            "conversation": _("what you talked about at this event, as you noted it"),
+            "topic": _("the same as a short quoted topic (「…」 or “…”); empty when your note is longer than a "
+                       "topic: then write that line yourself"),
+            "earlier_conversation": _("what you talked about the time before (empty when nothing was noted)"),
+            "earlier_topic": _("the same as a short quoted topic"),
+            "earlier_event_name": _("where you met the time before (empty when unknown)"),
+            "met_before": _("“yes” when you had met before (empty the first time)"),
+            "promise": _("what you promised and have not done yet, from every meeting (empty when nothing)"),
             "memorable": _("something memorable about them"), "my_name": _("your name"),
             "my_keyword": _("your brand keyword"), "my_card_url": _("the link to your card")}
 
@@ -108,7 +118,7 @@ def _render_show(followup: FollowUp, form: dict, errors: dict, status: int = 200
         form=form, errors=errors, message=message, labels=status_labels(),
         mailto=services.mailto_link(followup), editable=followup.status in services.EDITABLE,
         saved=request.args.get("saved"), reply_to=find_reply_to(current_user),
-        need=find_need(current_user, followup)), status
+        notes=find_review_notes(current_user, followup), language_names=LANGUAGE_NAMES), status
 
 
 @bp.route("/followups/<int:followup_id>", methods=["GET", "POST"])
@@ -121,7 +131,8 @@ def show(followup_id):
         return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
                                        "send_after_shown": shown}, {})
     action = request.form.get("action", "save")
-    actions = {"save": None, "approve": "queued", "cancel": "cancelled", "draft": "draft"}
+    actions = {"save": None, "approve": "queued", "send_now": None, "add_line": None, "cancel": "cancelled",
+               "draft": "draft"}
     if action not in actions:
         abort(400)
     raw: dict = {}
@@ -130,8 +141,14 @@ def show(followup_id):
         chosen = (request.form.get("send_after") or "").strip()
         # a time the user changed is an explicit choice (the quiet hours do not apply to it);
         # the one shown by default is left to the rules
-        if chosen != (request.form.get("send_after_shown") or "").strip():
+        if chosen != (request.form.get("send_after_shown") or "").strip() and action != "send_now":
             raw["send_after"] = local_to_iso(chosen, current_user.timezone) if chosen else None
+    if action == "add_line":  # the suggested personal line, into the text as typed so far
+        notes = find_review_notes(current_user, followup)
+        if notes is not None:
+            raw["body"] = insert_line(raw["body"], notes.suggestion)
+    if action == "send_now":
+        raw["send_now"] = True
     if actions[action]:
         raw["status"] = actions[action]
     try:
