@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lighthouse, mobile, on the public card page, the logged-in home screen (the app shell) and /qr,
+# Lighthouse, mobile, on the public card page, the logged-in home screen (the app shell), the capture
+# form and /qr,
 # against Debian's chromium. Prints the performance and accessibility scores (goal: >= 95 each)
 # and what a first visit transfers (goal: <= 60 KB compressed for each page).
 #
@@ -114,6 +115,7 @@ run_lighthouse() {  # name url [cookie]
 
 run_lighthouse card "$BASE/c/$SLUG"
 run_lighthouse home "$BASE/" "$COOKIE"
+run_lighthouse capture "$BASE/capture" "$COOKIE"
 run_lighthouse qr "$BASE/qr" "$COOKIE"
 
 "$PYTHON" - "$WORK" "$RUNS" "$COOKIE" <<'EOF'
@@ -127,6 +129,8 @@ ALREADY_COMPRESSED = ("image/png", "image/jpeg", "image/webp", "image/avif", "fo
 
 
 def compressed_size(url, mime, headers):
+    if url.startswith("data:"):  # inline in the page or stylesheet, so already counted there
+        return 0
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
@@ -136,6 +140,7 @@ def compressed_size(url, mime, headers):
 ok = True
 results = []
 for name, label, headers in [("card", "card page /c/<slug>", {}), ("home", "home screen / (app shell)", {"Cookie": cookie}),
+                              ("capture", "capture form /capture", {"Cookie": cookie}),
                               ("qr", "show my QR /qr (active event)", {"Cookie": cookie})]:
     reports = [json.loads((work / f"{name}-{run}.json").read_text()) for run in range(1, runs + 1)]
     perf = statistics.median(r["categories"]["performance"]["score"] * 100 for r in reports)
