@@ -292,7 +292,10 @@ def test_card_page_is_rendered_once_and_keeps_its_style_hash(client, app, card_p
     cache = app.extensions["ichigo_card_cache"]
     responses = [client.get(card_path) for _ in range(3)]
     assert cache.misses == 1
-    assert len({r.data for r in responses}) == 1
+    # the same page every time, but for the share-back form's render stamp (a tenth of a second)
+    pages = {re.sub(r'name="stamp" value="[^"]+"', "", r.get_data(as_text=True)) for r in responses}
+    assert len(pages) == 1
+    assert all(re.search(r'name="stamp" value="[^"]+"', r.get_data(as_text=True)) for r in responses)
     for response in responses:
         assert "'sha256-" in response.headers["Content-Security-Policy"]
 
