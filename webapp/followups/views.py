@@ -43,9 +43,15 @@ def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
 
 
 def status_labels() -> dict[str, str]:
+    """The list's section names (plural where English has one)."""
     return {"draft": _("Drafts"), "queued": _("Approved, waiting to go out"), "sending": _("Sending"),
             "sent": _("Sent"), "failed": _("Failed"), "unknown": _("May have been sent"),
             "cancelled": _("Cancelled")}
+
+
+def status_name(status: str) -> str:
+    """One follow-up's status, as its page shows it."""
+    return {**status_labels(), "draft": _("Draft")}.get(status, status)
 
 
 def variable_meanings() -> dict[str, str]:
@@ -107,7 +113,7 @@ def _render_show(followup: FollowUp, form: dict, errors: dict, status: int = 200
     names = services.contact_names(current_user, [followup])
     return render_template(
         "followups/show.html", followup=followup, contact_name=names.get(followup.contact_id, ""),
-        form=form, errors=errors, message=message, labels=status_labels(),
+        form=form, errors=errors, message=message, status_name=status_name,
         mailto=services.mailto_link(followup), editable=followup.status in services.EDITABLE,
         saved=request.args.get("saved"), reply_to=find_reply_to(current_user),
         notes=find_review_notes(current_user, followup), language_names=LANGUAGE_NAMES), status
