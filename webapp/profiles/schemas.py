@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
 from webapp.messages import Length
-from webapp.validation import SPACE, Color, Email, HeaderLine, HttpUrl, Line, check_text
+from webapp.validation import SPACE, Color, Email, HeaderLine, HttpUrl, Line, Paragraphs, check_text
 
 MAX_LINKS = 5
 INTRO_LENGTH = 280
@@ -46,8 +46,8 @@ class ProfileIn(Schema):
     next_challenge = Line(INTRO_LENGTH, load_default="")
     signature_color = Color(allow_none=True, load_default=None, metadata={"example": "#1e6b52"})
     signature_text = Line(60, load_default="")
-    offers = Line(INTRO_LENGTH, load_default="")
-    asks = Line(INTRO_LENGTH, load_default="")
+    offers = Paragraphs(INTRO_LENGTH, load_default="", metadata={"description": "one offer per line"})
+    asks = Paragraphs(INTRO_LENGTH, load_default="", metadata={"description": "one ask per line"})
     links = fields.List(HttpUrl(), load_default=list, validate=Length(max=MAX_LINKS),
                         metadata={"description": f"at most {MAX_LINKS} http(s) links"})
     public_email = Email(allow_none=True, load_default=None)
