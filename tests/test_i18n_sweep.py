@@ -6,6 +6,7 @@ import html
 import json
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -225,3 +226,19 @@ def test_a_signup_form_error_is_shown_in_japanese(client, kind, data):
     response = client.post("/signup", data=form, headers={"Accept-Language": "ja"})
     assert response.status_code == 422, kind
     assert_japanese(_page_errors(response.get_data(as_text=True)))
+
+
+#: a string given to _(), gettext() or ngettext() in a template or script: translated, so its quotes are
+#: the translation's
+_MARKED = re.compile(r"""\b(?:_|gettext|ngettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+                     r"""(?:\s*,\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'))?""")
+
+
+def test_templates_and_scripts_put_no_quote_marks_around_text_outside_a_translation():
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in [*root.glob("templates/**/*.html"), *root.glob("static/js/*.js")]:
+        text = _MARKED.sub("", path.read_text(encoding="utf-8"))
+        text = re.sub(r"^\s*//[^\n]*", "", re.sub(r"\{#.*?#\}", "", text, flags=re.S), flags=re.M)
+        found += [f"{path.relative_to(root)}: {line.strip()}" for line in text.splitlines() if re.search("[«»“”]", line)]
+    assert not found

@@ -60,7 +60,7 @@ function updateColour() {
 }
 
 function showAdvice(items) {
-  const exampleLabel = form.dataset.exampleLabel || "";
+  const exampleText = form.dataset.example || "{example}"; // the page's translated "For example: …"
   coachBox.replaceChildren();
   for (const item of items) {
     const p = document.createElement("p");
@@ -69,7 +69,7 @@ function showAdvice(items) {
     p.append(document.createTextNode(`${item.message} `));
     const example = document.createElement("span");
     example.className = "coach-example";
-    example.textContent = `${exampleLabel} “${item.example}”`;
+    example.textContent = exampleText.replace("{example}", () => item.example);
     p.append(example);
     coachBox.append(p);
   }
