@@ -22,8 +22,10 @@ class AppError(Exception):
     message = _l("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
+        if message is None:  # not `message or …`: a lazy message is only translated when shown
+            message = self.message
+        super().__init__(message)
+        self.message = message
         self.fields = fields or {}
         if code:
             self.code = code

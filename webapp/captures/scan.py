@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import vobject
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -79,7 +78,7 @@ def _clean(result: ScanResult, key: str, value) -> None:
         else:
             result.capture[key] = check_text(value, max_length=LIMITS[key])
     except ValidationError:
-        result.warnings.append(_("%(field)s was left out: it is not valid.", field=key))
+        result.warnings.append(_l("%(field)s was left out: it is not valid.", field=key))
 
 
 def _vcard(text: str) -> ScanResult:

@@ -6,7 +6,6 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 
@@ -100,7 +99,7 @@ def list_contacts(owner: User, q: str | None = None, event_id: int | None = None
         page = page.where(exists().where(Encounter.contact_id == Contact.id, Encounter.event_id == event_id))
     if tier is not None:
         if tier not in TIERS:
-            raise ValidationFailed(fields={"tier": [_("Choose one of: %(choices)s.", choices=" / ".join(TIERS))]})
+            raise ValidationFailed(fields={"tier": [_l("Choose one of: %(choices)s.", choices=" / ".join(TIERS))]})
         page = page.where(Contact.tier == tier)
     if cursor is not None:
         at, last_id = cursor
