@@ -149,6 +149,9 @@ def test_a_json_validation_error_is_told_in_japanese(client, ja_api, kind):
     ("query_bad_choice", "/api/v1/contacts?tier=gold", "get", None),
     ("query_wrong_type", "/api/v1/contacts?limit=many", "get", None),
     ("event_missing_name", "/api/v1/events", "post", "{}"),
+    ("no_such_contact", "/api/v1/contacts/999999", "get", None),
+    ("no_such_path", "/api/v1/nothing-here", "get", None),
+    ("method_not_allowed", "/api/v1/captures", "delete", None),
     ("event_bad_range", "/api/v1/events", "post", json.dumps({"name": "勉強会", "starts_at": "2026-12-05T10:00:00+09:00",
                                                               "ends_at": "2026-12-05T09:00:00+09:00"})),
 ])

@@ -114,8 +114,9 @@ def handle_app_error(exc: AppError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
-#: what HTML pages say instead of werkzeug's and flask-limiter's English descriptions (JSON keeps those)
+#: what pages and JSON answers say instead of werkzeug's and flask-limiter's English descriptions
 PAGE_MESSAGES = {
+    404: _l("Not found."),
     400: _l("The request could not be processed."),
     403: _l("You are not allowed to do this."),
     405: _l("This page cannot be used this way."),
@@ -135,7 +136,7 @@ def handle_http_exception(exc: HTTPException):
     limit_message = getattr(getattr(exc, "limit", None), "error_message", None) if status == 429 else None
     if limit_message:
         message = str(limit_message)  # a limit that says why (e.g. an account paused after wrong passwords)
-    elif status in PAGE_MESSAGES and not wants_json() and (status == 429 or exc.description == type(exc).description):
+    elif status in PAGE_MESSAGES and (status == 429 or exc.description == type(exc).description):
         message = PAGE_MESSAGES[status]
     if isinstance(exc, CSRFError):
         code = "csrf_failed"

@@ -31,7 +31,7 @@ FILLED_BY_MERGE = ("name_reading", "email", "phone", "company", "title", "card_u
 
 
 class ContactNotFound(NotFound):
-    message = "No such contact."
+    message = _l("No such contact.")
 
 
 class ContactClash(Conflict):

@@ -30,7 +30,7 @@ _CARD = select(_profiles.c.slug, *(_profiles.c[key] for key in PUBLIC_FIELDS)).w
 
 class CardNotFound(NotFound):
     code = "card_not_found"
-    message = "No card here."
+    message = _l("No card here.")
 
 
 class CardMeta(NamedTuple):
