@@ -166,26 +166,53 @@ def test_an_english_user_sees_english_whatever_the_browser_says(client, auth, ap
     assert '<html lang="en">' in html and "Write my brand keyword" in html
 
 
+def _first_error(field, value):
+    from marshmallow import Schema, ValidationError
+
+    schema = Schema.from_dict({"x": field})()
+    try:
+        schema.load({} if value is None else {"x": value})
+    except ValidationError as exc:
+        return exc.messages["x"][0]
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize(("make", "value", "ja", "en"), [
+    (lambda f, m: f.String(required=True), None, "この項目は必須です。", "This field is required."),
+    (lambda f, m: f.String(validate=m.Length(min=1)), "", "この項目は必須です。", "This field is required."),
+    (lambda f, m: f.String(validate=m.Length(max=256)), "x" * 257, "長すぎます（最大256）。", "Too long (at most 256)."),
+    (lambda f, m: f.String(validate=m.Length(min=1, max=256)), "", "1〜256文字にしてください。",
+     "Use 1 to 256 characters."),
+    (lambda f, m: f.Integer(validate=m.Range(min=1, max=100)), 101, "1〜100の範囲で指定してください。", "From 1 to 100."),
+    (lambda f, m: f.String(validate=m.OneOf(["grow", "maintain"])), "x", "次から選んでください：grow / maintain。",
+     "Choose one of: grow / maintain."),
+])
+def test_marshmallow_messages_are_translated_where_they_are_raised(app, make, value, ja, en):
+    from flask_babel import force_locale
+    from marshmallow import fields
+
+    from webapp import messages
+
+    with app.test_request_context():
+        with force_locale("ja"):
+            assert _first_error(make(fields, messages), value) == ja
+        with force_locale("en"):
+            assert _first_error(make(fields, messages), value) == en
+
+
 @pytest.mark.parametrize(("message", "ja", "en"), [
-    ("Missing data for required field.", "この項目は必須です。", "This field is required."),
-    ("Shorter than minimum length 1.", "この項目は必須です。", "This field is required."),
-    ("Longer than maximum length 256.", "長すぎます（最大256）。", "Too long (at most 256)."),
-    ("Length must be between 1 and 256.", "1〜256文字にしてください。", "Use 1 to 256 characters."),
-    ("Must be greater than or equal to 1 and less than or equal to 100.", "1〜100の範囲で指定してください。",
-     "From 1 to 100."),
-    ("Must be one of: grow, maintain.", "選択肢から選んでください。", "Choose one of the options."),
     ("An account with this email already exists.", "このメールアドレスのアカウントはすでにあります。",
      "An account with this email already exists."),
     ("something nobody translated", "something nobody translated", "something nobody translated"),
     ("", "", ""),
 ])
-def test_translate_error(app, message, ja, en):
+def test_stored_english_is_translated_where_it_is_shown(app, message, ja, en):
     from flask_babel import force_locale
 
-    from webapp.validation import translate_error
+    from webapp.i18n import tr_error
 
     with app.test_request_context():
         with force_locale("ja"):
-            assert translate_error(message) == ja
+            assert tr_error(message) == ja
         with force_locale("en"):
-            assert translate_error(message) == en
+            assert tr_error(message) == en

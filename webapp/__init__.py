@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from webapp import config as settings
+from webapp import messages  # noqa: F401  (marshmallow's messages become ours before any schema is built)
 
 ROOT = Path(__file__).resolve().parent.parent
 

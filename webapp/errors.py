@@ -5,10 +5,11 @@ import logging
 import re
 
 from flask import jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from webapp.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +19,13 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
-    message = N_("The request could not be processed.")
+    message = _l("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, fields: dict | None = None, code: str | None = None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
+        if message is None:  # not `message or …`: a lazy message is only translated when shown
+            message = self.message
+        super().__init__(message)
+        self.message = message
         self.fields = fields or {}
         if code:
             self.code = code
@@ -31,25 +34,25 @@ class AppError(Exception):
 class NotFound(AppError):
     status = 404
     code = "not_found"
-    message = N_("Not found.")
+    message = _l("Not found.")
 
 
 class ValidationFailed(AppError):
     status = 422
     code = "validation_failed"
-    message = N_("Some fields need attention.")
+    message = _l("Some fields need attention.")
 
 
 class Conflict(AppError):
     status = 409
     code = "conflict"
-    message = N_("This conflicts with what is already stored.")
+    message = _l("This conflicts with what is already stored.")
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-    message = N_("Log in or send a valid Bearer token.")
+    message = _l("Log in or send a valid Bearer token.")
 
 
 def wants_json() -> bool:
@@ -70,14 +73,14 @@ def _string_keys(value):
         return {_UNPRINTABLE.sub("\ufffd", str(key)): _string_keys(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_string_keys(item) for item in value]
-    if isinstance(value, str):
-        return _UNPRINTABLE.sub("\ufffd", value)
+    if isinstance(value, (str, LazyString)):  # a message marked with _l: in the request's language now
+        return _UNPRINTABLE.sub("\ufffd", str(value))
     return value
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     """The error envelope's inside, as every JSON error (and each failed batch item) carries it."""
-    return {"code": code, "message": message, "fields": _string_keys(fields or {})}
+    return {"code": code, "message": str(message), "fields": _string_keys(fields or {})}
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None, *,
@@ -111,13 +114,14 @@ def handle_app_error(exc: AppError):
     return error_response(exc.status, exc.code, exc.message, exc.fields)
 
 
-#: what HTML pages say instead of werkzeug's and flask-limiter's English descriptions (JSON keeps those)
+#: what pages and JSON answers say instead of werkzeug's and flask-limiter's English descriptions
 PAGE_MESSAGES = {
-    400: N_("The request could not be processed."),
-    403: N_("You are not allowed to do this."),
-    405: N_("This page cannot be used this way."),
-    413: N_("What you sent is too large."),
-    429: N_("Too many tries in a short time. Wait a moment and try again."),
+    404: _l("Not found."),
+    400: _l("The request could not be processed."),
+    403: _l("You are not allowed to do this."),
+    405: _l("This page cannot be used this way."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many tries in a short time. Wait a moment and try again."),
 }
 
 
@@ -132,15 +136,15 @@ def handle_http_exception(exc: HTTPException):
     limit_message = getattr(getattr(exc, "limit", None), "error_message", None) if status == 429 else None
     if limit_message:
         message = str(limit_message)  # a limit that says why (e.g. an account paused after wrong passwords)
-    elif status in PAGE_MESSAGES and not wants_json() and (status == 429 or exc.description == type(exc).description):
+    elif status in PAGE_MESSAGES and (status == 429 or exc.description == type(exc).description):
         message = PAGE_MESSAGES[status]
     if isinstance(exc, CSRFError):
         code = "csrf_failed"
-        message = N_("The form expired or the CSRF token is missing; reload the page and try again.")
+        message = _l("The form expired or the CSRF token is missing; reload the page and try again.")
     if status == 422:
-        code, message = "validation_failed", N_("Some fields need attention.")
+        code, message = "validation_failed", _l("Some fields need attention.")
     if status == 400 and "_json" in fields:
-        code, message = "malformed_json", N_("The body is not valid JSON.")
+        code, message = "malformed_json", _l("The body is not valid JSON.")
     headers = dict(getattr(exc, "headers", None) or {}) if status in (405, 429) else {}
     if status == 405 and exc.get_response().headers.get("Allow"):
         headers["Allow"] = exc.get_response().headers["Allow"]
@@ -160,7 +164,7 @@ def _retry_after() -> int | None:
 
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", N_("Something went wrong on our side; nothing was changed."))
+    return error_response(500, "internal_error", _l("Something went wrong on our side; nothing was changed."))
 
 
 def register_errorhandlers(app) -> None:

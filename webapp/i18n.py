@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from flask import current_app, request
+from flask import current_app, has_request_context, request
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 #: how a moment is shown on pages, by language: no seconds, the weekday, the year only when it is
@@ -17,9 +18,27 @@ TIME_PATTERNS = {
 
 
 def N_(message: str) -> str:
-    """Mark a message for extraction without translating it here: services raise English messages
-    (the JSON API keeps them), and HTML pages translate them where they are shown (`tr_error`)."""
+    """Mark text that is stored in English (a follow-up's `last_error`) for extraction; pages
+    translate it where they show it (`tr_error`). Messages raised to the user are lazy (`_l`)."""
     return message
+
+
+def msgid(message) -> str:
+    """The English text of a message, lazy or not (what is stored)."""
+    args = getattr(message, "_args", None)
+    return str(args[0]) if isinstance(message, LazyString) and args else str(message)
+
+
+def tr_error(message):
+    """The `tr_error` filter: a message in the user's language. Messages arrive translated (or
+    lazy); English stored earlier (a follow-up's `last_error`) is looked up in the catalogue."""
+    from flask_babel import gettext
+
+    if isinstance(message, LazyString):
+        return str(message)
+    if not isinstance(message, str) or not message.strip():
+        return message  # gettext("") would be the catalogue's header
+    return gettext(message)
 
 
 def format_local_time(value: datetime | None, locale: str, tz: str) -> str:
@@ -47,6 +66,8 @@ def local_time(value: datetime | None) -> str:
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or the worker: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get("lang")
@@ -64,9 +85,7 @@ def select_timezone() -> str | None:
 def init_app(app) -> None:
     from flask_babel import get_locale
 
-    from webapp.validation import translate_error
-
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.filters["tr_error"] = translate_error
+    app.jinja_env.filters["tr_error"] = tr_error
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -12,9 +12,10 @@ import re
 
 from flask import request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp.errors import AppError, NotFound, ValidationFailed
-from webapp.i18n import N_
 
 #: the deepest nesting of arrays and objects a body may have; ours need 3 (a batch of captures: 2).
 #: Python's parser gives up (RecursionError) near 1,000 levels, and every recursive walk after it
@@ -23,14 +24,14 @@ MAX_DEPTH = 32
 #: a lone surrogate cannot be encoded as UTF-8 (the database, mail, the JSON answer); PostgreSQL
 #: refuses NUL in text
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
-NUL_MESSAGE = N_("Control characters are not allowed.")
-SURROGATE_MESSAGE = N_("This text holds a broken character (a lone UTF-16 surrogate).")
+NUL_MESSAGE = _l("Control characters are not allowed.")
+SURROGATE_MESSAGE = _l("This text holds a broken character (a lone UTF-16 surrogate).")
 
 
 class MalformedJSON(AppError):
     status = 400
     code = "malformed_json"
-    message = N_("The body is not valid JSON.")
+    message = _l("The body is not valid JSON.")
 
 
 def _refuse_constant(name: str):
@@ -103,9 +104,11 @@ def parse_body(data: bytes | str) -> tuple[object, dict]:
     try:
         doc = json.loads(data, parse_constant=_refuse_constant)
     except RecursionError:
-        raise MalformedJSON(fields={"_json": [f"Nested deeper than {MAX_DEPTH} levels."]}) from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN, a 5,000-digit number
-        raise MalformedJSON(fields={"_json": [str(exc)[:200]]}) from None
+        raise MalformedJSON(fields={"_json": [_("Nested deeper than %(n)d levels.", n=MAX_DEPTH)]}) from None
+    except json.JSONDecodeError as exc:
+        raise MalformedJSON(fields={"_json": [_("Not valid JSON at line %(line)d, column %(column)d.", line=exc.lineno, column=exc.colno)]}) from None
+    except ValueError:  # UnicodeDecodeError, NaN, a 5,000-digit number
+        raise MalformedJSON(fields={"_json": [_l("The body is not valid JSON.")]}) from None
     could_hold = _may_hold_unstorable(data)
     if isinstance(doc, str):
         return doc, ({"_json": [_why(doc)]} if could_hold and UNSTORABLE.search(doc) else {})
@@ -113,7 +116,7 @@ def parse_body(data: bytes | str) -> tuple[object, dict]:
         return doc, {}
     deepest, problems = _walk(doc)
     if deepest > MAX_DEPTH:
-        raise MalformedJSON(fields={"_json": [f"Nested deeper than {MAX_DEPTH} levels."]})
+        raise MalformedJSON(fields={"_json": [_("Nested deeper than %(n)d levels.", n=MAX_DEPTH)]})
     return doc, problems
 
 

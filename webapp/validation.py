@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
+
+from webapp.messages import Range
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MARKUP = re.compile(r"<\s*[a-zA-Z!/?]|javascript\s*:", re.IGNORECASE)
@@ -179,6 +181,22 @@ class Flag(fields.Boolean):
 MAX_LOCAL_PART_OCTETS = 64
 
 
+def email_problem(value: str) -> str:
+    """Why email-validator refused this address, in the user's language: which part is wrong."""
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return _("An email address needs an @ (like name@example.com).")
+    if not local:
+        return _("Write the name before the @.")
+    if not domain:
+        return _("Write the domain after the @ (like example.com).")
+    try:
+        validate_email("name@" + domain, check_deliverability=False)
+    except EmailNotValidError:
+        return _("The part after the @ is not a domain mail can go to (like example.com).")
+    return _("The part before the @ has characters or dots that email does not allow.")
+
+
 def normalise_email(value: str) -> str:
     """Validate an address's syntax (no DNS look-up) and return it normalised.
 
@@ -190,8 +208,8 @@ def normalise_email(value: str) -> str:
                                 "allowed here."))
     try:
         result = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationError(_("Not a valid email address.") + " (" + str(exc) + ")") from exc
+    except EmailNotValidError as exc:  # its reason is English prose: say ours instead
+        raise ValidationError([_("Not a valid email address."), email_problem(value)]) from exc
     if len(result.local_part.encode("utf-8")) > MAX_LOCAL_PART_OCTETS:
         raise ValidationError(_("The part before the @ is too long: at most 64 characters (fewer for "
                                 "non-Latin letters)."))
@@ -216,51 +234,6 @@ class Color(fields.String):
         return value.lower()
 
 
-#: marshmallow's built-in messages that carry a number
-_TOO_LONG = re.compile(r"^Longer than maximum length (\d+)\.$")
-_TOO_SHORT = re.compile(r"^Shorter than minimum length (\d+)\.$")
-_LENGTH_BETWEEN = re.compile(r"^Length must be between (\d+) and (\d+)\.$")
-_RANGE = re.compile(r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$")
-
-
-def translate_error(message):
-    """Show an error message in the user's language on HTML pages (the Jinja filter `tr_error`).
-
-    marshmallow's built-in messages are mapped to ours; any other message that is in the catalogue
-    (our own, marked with `_` or `N_` where it is raised) is translated; the rest is shown as is.
-    """
-    if hasattr(message, "__html__") and not isinstance(message, str):  # a lazy string
-        message = str(message)
-    if not isinstance(message, str) or not message.strip():
-        return message  # gettext("") would be the catalogue's header
-    known = {
-        "Missing data for required field.": _("This field is required."),
-        "Field may not be null.": _("This field is required."),
-        "Unknown field.": _("Unknown field."),
-        "Not a valid string.": _("Not a valid string."),
-        "Not a valid integer.": _("Not a valid number."),
-        "Not a valid list.": _("Not a valid list."),
-        "Not a valid date.": _("Not a valid date."),
-        "Not a valid datetime.": _("Not a valid date and time."),
-        "Must be one of: ja, en.": _("Choose Japanese or English."),
-        "Shorter than minimum length 8.": _("Use 8 characters or more."),
-    }
-    if message in known:
-        return known[message]
-    if match := _TOO_LONG.match(message):
-        return _("Too long (at most %(n)d).", n=int(match.group(1)))
-    if match := _TOO_SHORT.match(message):
-        n = int(match.group(1))
-        return _("This field is required.") if n == 1 else _("Too short (at least %(n)d).", n=n)
-    if match := _LENGTH_BETWEEN.match(message):
-        return _("Use %(low)d to %(high)d characters.", low=int(match.group(1)), high=int(match.group(2)))
-    if match := _RANGE.match(message):
-        return _("From %(low)d to %(high)d.", low=int(match.group(1)), high=int(match.group(2)))
-    if message.startswith("Must be one of: "):
-        return _("Choose one of the options.")
-    return _(message)
-
-
 #: the largest row id; integer columns are 32-bit on PostgreSQL, and SQLite overflows past 2**63
 MAX_ID = 2**31 - 1
 
@@ -271,7 +244,7 @@ class Id(fields.Integer):
     def __init__(self, **kwargs):
         kwargs.setdefault("strict", True)
         super().__init__(**kwargs)
-        self.validators.append(validate.Range(min=1, max=MAX_ID))
+        self.validators.append(Range(min=1, max=MAX_ID))
 
 
 def _id_converter():

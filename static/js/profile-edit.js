@@ -60,7 +60,7 @@ function updateColour() {
 }
 
 function showAdvice(items) {
-  const exampleLabel = form.dataset.exampleLabel || "";
+  const exampleText = form.dataset.example || "{example}"; // the page's translated "For example: …"
   coachBox.replaceChildren();
   for (const item of items) {
     const p = document.createElement("p");
@@ -69,7 +69,7 @@ function showAdvice(items) {
     p.append(document.createTextNode(`${item.message} `));
     const example = document.createElement("span");
     example.className = "coach-example";
-    example.textContent = `${exampleLabel} “${item.example}”`;
+    example.textContent = exampleText.replace("{example}", () => item.example);
     p.append(example);
     coachBox.append(p);
   }
@@ -98,13 +98,30 @@ function requestAdvice() {
   }, ADVICE_DELAY_MS);
 }
 
+// A live counter for a field with a limit: characters as the server counts them (code points, so an
+// emoji is one), with the page's translated "N / max: M too many" past the limit.
+function updateCounter(input) {
+  const counter = document.querySelector(`[data-counter-for="${input.name}"]`);
+  if (!counter) return;
+  const max = Number(counter.dataset.max);
+  const count = Array.from(input.value).length;
+  const over = count - max;
+  counter.textContent = over > 0
+    ? counter.dataset.over.replace("{count}", String(count)).replace("{over}", String(over))
+    : `${count} / ${max}`;
+  counter.classList.toggle("over", over > 0);
+}
+
 function onInput(event) {
   const name = event.target.name;
   if (TEXT_FIELDS.includes(name)) setText(name, event.target.value.trim());
   if (["title", "company", "public_email", "public_phone"].includes(name)) updateRole();
   if (name === "links") updateLinks();
   if (name === "use_color" || name === "signature_color") updateColour();
-  if (name === "keyword") requestAdvice();
+  if (name === "keyword") {
+    updateCounter(event.target);
+    requestAdvice();
+  }
 }
 
 // One-line fields are textareas for room on a phone; Enter must not add a line break.

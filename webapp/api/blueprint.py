@@ -3,6 +3,7 @@ webapp.inputs like every other JSON body: too deep or not standard is a 400 befo
 unstorable text (NUL, a lone surrogate) is a 422 reported beside the schema's own errors."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 import flask_smorest
 from marshmallow import ValidationError
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -25,7 +26,7 @@ class Parser(FlaskParser):
         data = req.get_data(cache=True)
         if not is_json_request(req):
             if data:
-                raise UnsupportedMediaType("Send the body as application/json.")
+                raise UnsupportedMediaType(_l("Send the body as application/json."))
             raise ValidationError({"_json": ["Send a JSON body."]})
         if not data.strip():
             raise ValidationError({"_json": ["Send a JSON body."]})

@@ -1,6 +1,7 @@
 """/api/v1/cadence: the rhythms each tier keeps (several per tier), editable, with built-in defaults."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.api.blueprint import Blueprint
@@ -15,7 +16,7 @@ bp = Blueprint("api_cadence", __name__, description="Cadence policies: how often
 
 def _tier(tier: str) -> str:
     if tier not in TIERS:
-        raise NotFound("Tiers are unsorted, grow, maintain and let_go.", code="no_such_tier")
+        raise NotFound(_l("Tiers are unsorted, grow, maintain and let_go."), code="no_such_tier")
     return tier
 
 

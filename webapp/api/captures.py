@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -47,13 +49,13 @@ def batch():
     or fails says so in its own result (its status and error) and the others are stored all the same."""
     request.max_content_length = BATCH_MAX_BYTES
     if not request.is_json:
-        raise ValidationFailed("Send a JSON array of captures.", fields={"_json": ["Expected an array."]})
+        raise ValidationFailed(_l("Send a JSON array of captures."), fields={"_json": [_l("Send a JSON array here.")]})
     items, problems = parse_body(request.get_data())  # an item's unstorable text is that item's error
     if not isinstance(items, list):
-        raise ValidationFailed("Send a JSON array of captures.", fields={"_json": ["Expected an array."]})
+        raise ValidationFailed(_l("Send a JSON array of captures."), fields={"_json": [_l("Send a JSON array here.")]})
     if len(items) > MAX_BATCH:
-        raise ValidationFailed(f"At most {MAX_BATCH} captures per batch; split it.", code="batch_too_large",
-                               fields={"_json": [f"{len(items)} items; at most {MAX_BATCH}."]})
+        raise ValidationFailed(_("At most %(n)d captures per batch; split it.", n=MAX_BATCH), code="batch_too_large",
+                               fields={"_json": [_("%(count)d items; at most %(n)d.", count=len(items), n=MAX_BATCH)]})
     return {"items": [_capture_item(raw, problems.get(str(i))) for i, raw in enumerate(items)]}
 
 
@@ -75,7 +77,7 @@ def _capture_item(raw, problems: dict | None) -> dict:
         result = services.capture_contact(current_user, data, raw=raw)
         return {"status": 201 if result.created else 200, "result": result, "error": None}
     except ValidationError as exc:
-        return _failed(422, "validation_failed", "Some fields need attention.", exc.messages)
+        return _failed(422, "validation_failed", _("Some fields need attention."), exc.messages)
     except AppError as exc:
         return _failed(exc.status, exc.code, exc.message, exc.fields)
     except OperationalError:  # the database is busy or gone for a moment: worth sending again

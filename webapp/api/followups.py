@@ -1,6 +1,7 @@
 """/api/v1 follow-ups: draft for an event, review, approve, resend, by hand; and the user's templates."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask import request, url_for
 from flask_login import current_user, login_required
 
@@ -27,7 +28,7 @@ def _read_body() -> None:
     body still unread makes the kernel reset it, and the client loses the answer. Nothing or `{}`
     is expected (the JSON one is checked by DraftIn)."""
     if request.get_data().strip() and not request.is_json:
-        raise ValidationFailed("Send an empty JSON object, or nothing.")
+        raise ValidationFailed(_l("Send an empty JSON object, or nothing."))
 
 
 @bp.route("/events/<int:event_id>/followups", methods=["POST"])
@@ -139,7 +140,7 @@ def sent_by_hand(followup_id):
 
 def _template(locale: str) -> str:
     if locale not in LOCALES:
-        raise NotFound("Templates exist for ja and en only.", code="no_such_locale")
+        raise NotFound(_l("Templates exist for ja and en only."), code="no_such_locale")
     return locale
 
 

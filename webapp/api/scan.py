@@ -1,6 +1,7 @@
 """/api/v1/scan: what a scanned QR code holds, ready to fill the capture form."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from marshmallow import Schema, fields
 
@@ -43,8 +44,8 @@ def scan(data):
         try:
             card = card_out(profiles.get_public_profile(result.slug))
         except NotFound as exc:
-            raise ValidationFailed("This card is not public (any more).", code="card_not_found",
-                           fields={"payload": ["No public card at this address."]}) from exc
+            raise ValidationFailed(_l("This card is not public (any more)."), code="card_not_found",
+                           fields={"payload": [_l("No public card at this address.")]}) from exc
         for key in ("name", "name_reading", "company", "title", "card_url"):
             if card.get(key):
                 result.capture[key] = card[key]

@@ -6,11 +6,11 @@ import hashlib
 import hmac
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from marshmallow import ValidationError
 
 from webapp.extensions import limiter
-from webapp.i18n import N_
 from webapp.validation import normalise_email
 
 #: the per-address budget's bucket, shared by /signup, /login, POST /api/v1/auth/signup and /tokens
@@ -20,7 +20,7 @@ ACCOUNT_SCOPE = "auth-account"
 #: a browser that logged in to an account keeps this signed cookie (sent to /login only)
 DEVICE_COOKIE = "ichigo_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
-ACCOUNT_LOCKED = N_("Too many wrong passwords for this account, so logging in to it is paused for a while.")
+ACCOUNT_LOCKED = _l("Too many wrong passwords for this account, so logging in to it is paused for a while.")
 
 
 def address_limit() -> str:

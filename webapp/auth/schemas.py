@@ -4,17 +4,18 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates, validates_schema
 
+from webapp.messages import Length, OneOf
 from webapp.validation import Email, HeaderLine, Line
 
 
 class SignupIn(Schema):
     email = Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=8, max=256),
+    password = fields.String(required=True, validate=Length(min=8, max=256),
                              load_only=True)
     name = HeaderLine(100, allow_empty=False, required=True)
-    locale = fields.String(validate=validate.OneOf(["ja", "en"]), load_default=None)
+    locale = fields.String(validate=OneOf(["ja", "en"]), load_default=None)
     timezone = fields.String(load_default=None, metadata={"enum": [*sorted(available_timezones()), None]})
 
     @validates("timezone")
@@ -25,7 +26,7 @@ class SignupIn(Schema):
 
 class LoginIn(Schema):
     email = Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=1, max=256),
+    password = fields.String(required=True, validate=Length(min=1, max=256),
                              load_only=True)
 
 
@@ -64,7 +65,7 @@ class TokenList(ListOf):
 class SettingsIn(Schema):
     """Account settings; the name is not one of them (it is the profile's, edited there)."""
 
-    locale = fields.String(validate=validate.OneOf(["ja", "en"]), allow_none=True)
+    locale = fields.String(validate=OneOf(["ja", "en"]), allow_none=True)
     timezone = fields.String()
     is_login_email_reply_to = fields.Boolean(metadata={
         "description": "replies to my follow-ups may go to my login email when my profile has no public email"})
@@ -76,8 +77,8 @@ class SettingsIn(Schema):
 
 
 class PasswordChangeIn(Schema):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
-    new_password = fields.String(required=True, validate=validate.Length(min=8, max=256), load_only=True)
+    current_password = fields.String(required=True, validate=Length(min=1, max=256), load_only=True)
+    new_password = fields.String(required=True, validate=Length(min=8, max=256), load_only=True)
     new_password_again = fields.String(required=True, load_only=True)
 
     @validates_schema

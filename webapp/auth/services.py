@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from webapp.auth.models import ApiToken, User
@@ -16,7 +17,6 @@ from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from webapp.extensions import db
-from webapp.i18n import N_
 
 TOKEN_PREFIX = "ich_"
 _HASHERS: dict[bool, tuple[PasswordHasher, str]] = {}
@@ -50,8 +50,8 @@ def create_user(email: str, password: str, name: str, *, locale: str | None = No
     from webapp.profiles.services import create_profile_for
 
     if find_user_by_email(email) is not None:
-        raise Conflict(N_("An account with this email already exists."), code="email_taken",
-                       fields={"email": [N_("An account with this email already exists.")]})
+        raise Conflict(_l("An account with this email already exists."), code="email_taken",
+                       fields={"email": [_l("An account with this email already exists.")]})
     user = User(email=email, password_hash=_hasher()[0].hash(password), name=name, locale=locale,
                 timezone=timezone or ("Asia/Tokyo" if locale != "en" else "UTC"))
     db.session.add(user)
@@ -69,7 +69,7 @@ def authenticate(email: str, password: str) -> User:
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
-        raise Unauthorized("Email or password is not right.", code="invalid_credentials")
+        raise Unauthorized(_l("Email or password is not right."), code="invalid_credentials")
     if hasher.check_needs_rehash(user.password_hash):
         _rehash(user.id, hasher.hash(password))
     return user
@@ -90,7 +90,7 @@ def change_password(user: User, current_password: str, new_password: str, *,
     try:
         hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        message = N_("Your current password is not right.")
+        message = _l("Your current password is not right.")
         raise ValidationFailed(message, code="wrong_password",
                                fields={"current_password": [message]}) from None
     user.password_hash = hasher.hash(new_password)
@@ -122,7 +122,7 @@ def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens; another user's token is not found."""
     row = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if row is None or row.user_id != user.id or row.revoked_at is not None:
-        raise NotFound("No such token.")
+        raise NotFound(_l("No such token."))
     row.revoked_at = utcnow()
 
 

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from webapp.auth.models import User, UserSession
@@ -14,7 +15,6 @@ from webapp.db import utcnow
 from webapp.db_setup import begin_write, unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
-from webapp.i18n import N_
 
 #: how stale last_seen_at may get before a request notes the use again (one write per period)
 TOUCH_EVERY = timedelta(minutes=10)
@@ -109,7 +109,7 @@ def end_user_session(user: User, session_id: int) -> None:
     ended = db.session.execute(
         delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)).rowcount
     if not ended:
-        raise NotFound(N_("That login has already ended."), code="session_not_found")
+        raise NotFound(_l("That login has already ended."), code="session_not_found")
 
 
 @unit_of_work

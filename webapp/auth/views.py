@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -12,7 +13,6 @@ from webapp.auth.login import current_login, end_session, forget_browser, start_
 from webapp.auth.schemas import LoginIn, PasswordChangeIn, SettingsIn, SignupIn
 from webapp.errors import AppError, NotFound
 from webapp.extensions import limiter
-from webapp.i18n import N_
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -163,7 +163,7 @@ def end_logins():
         return redirect(url_for("auth.login", ended="everywhere"))
     session_id = sessions.parse_session_id(request.form.get("end"))
     if session_id is None:
-        raise NotFound(N_("That login has already ended."), code="session_not_found")
+        raise NotFound(_l("That login has already ended."), code="session_not_found")
     sessions.end_user_session(current_user, session_id)
     return redirect(url_for("auth.settings", _anchor="logins"))
 

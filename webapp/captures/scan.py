@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import vobject
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from webapp.validation import check_header_text, check_http_url, check_text, normalise_email
@@ -33,11 +34,11 @@ class ScanResult:
 
 def read_payload(payload: str, *, own_origin: str) -> ScanResult:
     if not isinstance(payload, str) or not payload.strip():
-        raise ScanError("The code is empty.")
+        raise ScanError(_l("The code is empty."))
     if len(payload.encode("utf-8", "surrogatepass")) > MAX_PAYLOAD_BYTES:
-        raise ScanError("This is longer than any QR code can hold.")
+        raise ScanError(_l("This is longer than any QR code can hold."))
     if "\x00" in payload:
-        raise ScanError("The code holds binary data, not a card or a link.")
+        raise ScanError(_l("The code holds binary data, not a card or a link."))
     text = payload.strip()
     head = text[:12].upper()
     if head.startswith("BEGIN:VCARD"):
@@ -46,14 +47,14 @@ def read_payload(payload: str, *, own_origin: str) -> ScanResult:
         return _mecard(text)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text):
         return _url(text, own_origin)
-    raise ScanError("This code is neither a card nor a link.")
+    raise ScanError(_l("This code is neither a card nor a link."))
 
 
 def _url(text: str, own_origin: str) -> ScanResult:
     try:
         url = check_http_url(text)
     except ValidationError as exc:
-        raise ScanError("Only http:// and https:// links can be stored.") from exc
+        raise ScanError(_l("Only http:// and https:// links can be stored.")) from exc
     parts, own = urlsplit(url), urlsplit(own_origin)
     match = CARD_PATH.match(parts.path)
     if match and parts.netloc.lower() == own.netloc.lower():
@@ -77,18 +78,18 @@ def _clean(result: ScanResult, key: str, value) -> None:
         else:
             result.capture[key] = check_text(value, max_length=LIMITS[key])
     except ValidationError:
-        result.warnings.append(f"{key} was left out: it is not valid.")
+        result.warnings.append(_l("%(field)s was left out: it is not valid.", field=key))
 
 
 def _vcard(text: str) -> ScanResult:
     if len(re.findall(r"(?im)^BEGIN:VCARD\s*$", text)) > 1:
-        raise ScanError("This code holds several cards; scan one person at a time.")
+        raise ScanError(_l("This code holds several cards; scan one person at a time."))
     try:
         card = vobject.readOne(text, validate=False)
     except Exception as exc:  # vobject raises many kinds on broken input
-        raise ScanError("This vCard is broken and could not be read.") from exc
+        raise ScanError(_l("This vCard is broken and could not be read.")) from exc
     if card.name.upper() != "VCARD":
-        raise ScanError("This vCard is broken and could not be read.")
+        raise ScanError(_l("This vCard is broken and could not be read."))
     contents = card.contents
     result = ScanResult("vcard")
 
@@ -113,7 +114,7 @@ def _vcard(text: str) -> ScanResult:
             _clean(result, "card_url", url.value)
             break
     if "name" not in result.capture:
-        raise ScanError("This vCard has no name.")
+        raise ScanError(_l("This vCard has no name."))
     return result
 
 
@@ -142,10 +143,10 @@ def _mecard_fields(body: str) -> list[tuple[str, str]]:
 
 def _mecard(text: str) -> ScanResult:
     if text.upper().count("MECARD:") > 1:
-        raise ScanError("This code holds several cards; scan one person at a time.")
+        raise ScanError(_l("This code holds several cards; scan one person at a time."))
     pairs = _mecard_fields(text[len("MECARD:"):])
     if not pairs:
-        raise ScanError("This MECARD is broken and could not be read.")
+        raise ScanError(_l("This MECARD is broken and could not be read."))
     data: dict[str, str] = {}
     for key, value in pairs:
         data.setdefault(key, value)
@@ -167,5 +168,5 @@ def _mecard(text: str) -> ScanResult:
     if url and re.match(r"(?i)^https?://", url.strip()):
         _clean(result, "card_url", url)
     if "name" not in result.capture:
-        raise ScanError("This MECARD has no name.")
+        raise ScanError(_l("This MECARD has no name."))
     return result

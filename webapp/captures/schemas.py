@@ -5,10 +5,11 @@ import re
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validates
 
 from webapp.contacts.models import LANGUAGES
 from webapp.db import utcnow
+from webapp.messages import OneOf
 from webapp.validation import SPACE, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 PHONE = re.compile(r"^[0-9+()\-.\s#*ext]{0,40}$")
@@ -48,8 +49,8 @@ class CaptureIn(Schema):
     promise = Line(280, load_default="")
     promise_due = fields.Date(load_default=None, allow_none=True)
     memorable = Paragraphs(280, load_default="")
-    source = fields.String(load_default="manual", validate=validate.OneOf(["manual", "scan", "import"]))
-    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES), metadata={
+    source = fields.String(load_default="manual", validate=OneOf(["manual", "scan", "import"]))
+    language = fields.String(load_default=None, validate=OneOf(LANGUAGES), metadata={
         "description": "ja or en, the language to write to a new contact in; left out: guessed from the name "
                        "and notes"})
 

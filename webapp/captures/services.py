@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.sql.expression import ScalarSelect
 
@@ -95,7 +96,7 @@ def _look_up(owner_id: int, client_id: str, data: dict, keys: dict) -> _Found:
     row = db.session.connection().execute(statement, {
         "owner_id": owner_id, "client_id": client_id, "event_id": data.get("event_id"), **keys}).one()._mapping
     if event == "given" and row["event_id"] is None and row["replay_id"] is None:  # a replay still answers
-        raise ValidationFailed(fields={"event_id": ["No such event."]})
+        raise ValidationFailed(fields={"event_id": [_l("No such event.")]})
     contact_id, matched = row.get("by_email"), "email"
     if contact_id is None:
         contact_id, matched = row.get("by_card"), "card_url"
@@ -122,8 +123,8 @@ def payload_hash(raw: dict) -> str:
 def _replay(owner_id: int, client_id: str, fingerprint: str) -> CaptureResult:
     row = db.session.connection().execute(_REPLAY, {"owner_id": owner_id, "client_id": client_id}).one()
     if row.payload_hash != fingerprint:
-        raise Conflict("This client_id was already used for a different capture.", code="client_id_reused",
-                       fields={"client_id": ["Already used for a different capture; make a new UUID."]})
+        raise Conflict(_l("This client_id was already used for a different capture."), code="client_id_reused",
+                       fields={"client_id": [_l("Already used for a different capture; make a new UUID.")]})
     return CaptureResult(client_id, row.contact_id, row.id, created=False)
 
 

@@ -13,7 +13,6 @@ from webapp.captures.schemas import CaptureIn
 from webapp.contacts import services as contacts
 from webapp.errors import AppError
 from webapp.events.services import find_active_event
-from webapp.validation import translate_error
 
 bp = Blueprint("captures", __name__)
 
@@ -67,7 +66,7 @@ def new():
 
 
 def _field_errors(messages: dict) -> dict:
-    errors = {key: [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
+    errors = {key: [str(m) for m in (value if isinstance(value, list) else [value])]
               for key, value in messages.items()}
     if "client_id" in errors or "source" in errors:  # not typed by the user: the page itself is stale
         errors.pop("client_id", None)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load
 
 from webapp.captures.schemas import Phone
 from webapp.contacts.models import LANGUAGES, TIERS
 from webapp.contacts.services import decode_cursor
+from webapp.messages import Length, OneOf, Range
 from webapp.validation import MAX_ID, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 MAX_LIMIT = 100
@@ -24,13 +25,13 @@ class Cursor(fields.String):
 
 
 class ContactQuery(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=100),
+    q = fields.String(load_default="", validate=Length(max=100),
                       metadata={"description": "name, reading or company; kana, width and case do not matter"})
-    event_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
+    event_id = fields.Integer(load_default=None, allow_none=True, validate=Range(min=1, max=MAX_ID),
                               metadata={"description": "only people met at this event (one of yours)"})
-    tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
+    tier = fields.String(load_default=None, allow_none=True, validate=OneOf(TIERS))
     cursor = Cursor(load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(min=1, max=MAX_LIMIT))
 
     @pre_load
     def _blank_is_missing(self, data, **kwargs):
@@ -47,9 +48,9 @@ class ContactPatch(Schema):
     title = Line(100)
     card_url = HttpUrl(allow_none=True, allow_empty=True, metadata={"description": "empty or null clears it"})
     notes = Paragraphs(5000)
-    tier = fields.String(validate=validate.OneOf(TIERS),
+    tier = fields.String(validate=OneOf(TIERS),
                          metadata={"description": "changing it records the review (tier_reviewed_at)"})
-    language = fields.String(validate=validate.OneOf(LANGUAGES),
+    language = fields.String(validate=OneOf(LANGUAGES),
                              metadata={"description": "ja or en: the language their follow-ups are drafted in"})
 
     @pre_load

@@ -6,6 +6,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 
 from webapp.auth.models import User
@@ -19,7 +20,6 @@ from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.models import Event
 from webapp.events.services import find_event_for
 from webapp.extensions import db
-from webapp.i18n import N_
 from webapp.relationships.touches import later
 from webapp.validation import MAX_ID
 
@@ -31,7 +31,7 @@ FILLED_BY_MERGE = ("name_reading", "email", "phone", "company", "title", "card_u
 
 
 class ContactNotFound(NotFound):
-    message = "No such contact."
+    message = _l("No such contact.")
 
 
 class ContactClash(Conflict):
@@ -95,11 +95,11 @@ def list_contacts(owner: User, q: str | None = None, event_id: int | None = None
         page = page.where(Contact.search_key.contains(folded, autoescape=True))
     if event_id is not None:
         if not 0 < event_id <= MAX_ID or find_event_for(owner, event_id) is None:
-            raise ValidationFailed(fields={"event_id": [N_("No such event.")]})
+            raise ValidationFailed(fields={"event_id": [_l("No such event.")]})
         page = page.where(exists().where(Encounter.contact_id == Contact.id, Encounter.event_id == event_id))
     if tier is not None:
         if tier not in TIERS:
-            raise ValidationFailed(fields={"tier": [f"One of {', '.join(TIERS)}."]})
+            raise ValidationFailed(fields={"tier": [_l("Choose one of: %(choices)s.", choices=" / ".join(TIERS))]})
         page = page.where(Contact.tier == tier)
     if cursor is not None:
         at, last_id = cursor
@@ -156,20 +156,20 @@ def _check_unique(owner: User, contact: Contact) -> None:
             Contact.owner_id == owner.id, Contact.email == contact.email, Contact.email != literal_column("''"),
             Contact.id != contact.id))  # the `<> ''` lets the partial unique index serve it
         if other is not None:
-            raise ContactClash("Another contact already has this email address; merge the two instead.",
+            raise ContactClash(_l("Another contact already has this email address; merge the two instead."),
                                field="email", other_id=other)
     if contact.card_url_key:
         other = db.session.scalar(select(Contact.id).where(
             Contact.owner_id == owner.id, Contact.card_url_key == contact.card_url_key,
             Contact.card_url_key != literal_column("''"), Contact.id != contact.id))
         if other is not None:
-            raise ContactClash("Another contact already has this card link; merge the two instead.",
+            raise ContactClash(_l("Another contact already has this card link; merge the two instead."),
                                field="card_url", other_id=other)
 
 
 # the same address was given to another contact a moment ago (PostgreSQL: no writer lock)
 @unit_of_work(conflict=lambda: Conflict(
-    N_("Another contact already has this email address or card link; merge the two instead.")))
+    _l("Another contact already has this email address or card link; merge the two instead.")))
 def update_contact(owner: User, contact_id: int, data: dict, *, now: datetime | None = None) -> Contact:
     """Change a contact's details (ContactPatch); a new tier records the review time."""
     now = now or utcnow()
@@ -232,15 +232,15 @@ def _merged_notes(keep: Contact, other: dict) -> str:
     return "\n\n".join(filter(None, [keep.notes, block]))
 
 
-@unit_of_work(conflict=lambda: Conflict(N_("These contacts could not be merged; nothing was changed."),
+@unit_of_work(conflict=lambda: Conflict(_l("These contacts could not be merged; nothing was changed."),
                                          code="merge_failed"))
 def merge_contacts(owner: User, keep_id: int, other_id: int) -> Contact:
     """Fold ``other_id`` into ``keep_id``: its meetings, promises and notes move, blanks are
     filled from it, then it is deleted. Nothing the user wrote is lost."""
     keep = get_contact_for(owner, keep_id)
     if other_id == keep_id:
-        raise ValidationFailed(N_("A contact cannot be merged into itself."),
-                               fields={"other_id": [N_("Choose another contact.")]})
+        raise ValidationFailed(_l("A contact cannot be merged into itself."),
+                               fields={"other_id": [_l("Choose another contact.")]})
     other = get_contact_for(owner, other_id)
     snapshot = {key: getattr(other, key) for key in (
         *FILLED_BY_MERGE, "is_reading_guessed", "name", "notes", "tier", "tier_reviewed_at", "last_met_at", *TOUCH_COLUMNS)}

@@ -9,7 +9,6 @@ from marshmallow import ValidationError
 from webapp.contacts import services
 from webapp.contacts.schemas import ContactPatch, ContactQuery
 from webapp.errors import ValidationFailed
-from webapp.validation import translate_error
 
 bp = Blueprint("contacts", __name__)
 
@@ -22,7 +21,7 @@ def tier_labels() -> dict[str, str]:
 
 
 def _errors(messages: dict) -> dict:
-    return {key: [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
+    return {key: [str(m) for m in (value if isinstance(value, list) else [value])]
             for key, value in messages.items()}
 
 

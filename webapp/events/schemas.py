@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from webapp.events.services import DEFAULT_LIMIT, MAX_LIMIT
+from webapp.messages import Length, Range
 from webapp.validation import Flag, HeaderLine, Line
 
 FORM_TEXT_FIELDS = ("name", "place", "community", "why_here", "goal")
@@ -53,8 +54,8 @@ class EventList(Schema):
 
 
 class EventListQuery(Schema):
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(load_default=None, validate=Length(max=200))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(min=1, max=MAX_LIMIT))
 
 
 def local_to_iso(value: str, tz_name: str) -> str:

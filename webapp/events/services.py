@@ -25,7 +25,7 @@ MAX_LIMIT = 100
 
 class EventNotFound(NotFound):
     code = "event_not_found"
-    message = "No such event."
+    message = _("No such event.")
 
 
 @dataclass

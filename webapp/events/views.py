@@ -12,7 +12,6 @@ from webapp.events.models import Event
 from webapp.events.schemas import FORM_TEXT_FIELDS, FORM_TIME_FIELDS, EventIn, form_input
 from webapp.profiles import web
 from webapp.profiles.services import get_profile_for
-from webapp.validation import translate_error
 
 bp = Blueprint("events", __name__)
 
@@ -42,7 +41,7 @@ def _form_of(event: Event) -> dict:
 
 
 def _errors(messages: dict) -> dict:
-    return {name: [translate_error(str(m)) for m in (msgs if isinstance(msgs, list) else [msgs])]
+    return {name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
             for name, msgs in messages.items()}
 
 

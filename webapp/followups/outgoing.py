@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from webapp.auth.models import User
 from webapp.contacts.models import Contact
@@ -17,18 +18,18 @@ from webapp.profiles.services import get_profile_for
 
 #: what the user is told when a message cannot be composed safely, by the input at fault
 UNSAFE = {
-    "to_name": N_("The contact's name contains invisible or control characters, or text like “=?…?=”, which "
+    "to_name": _l("The contact's name contains invisible or control characters, or text like “=?…?=”, which "
                   "cannot go into an email. Edit the contact's name, then approve again."),
-    "from_name": N_("Your name contains invisible or control characters, or text like “=?…?=”, which cannot go "
+    "from_name": _l("Your name contains invisible or control characters, or text like “=?…?=”, which cannot go "
                     "into an email. Edit the name in your profile, then approve again."),
-    "subject": N_("The subject contains invisible or control characters, or text like “=?…?=”, which cannot go "
+    "subject": _l("The subject contains invisible or control characters, or text like “=?…?=”, which cannot go "
                   "into an email. Edit the subject, then approve again."),
-    "to_addr": N_("This email address cannot be used for sending. Edit the contact's address, then approve again."),
-    "reply_to": N_("Your reply address cannot be used in an email. Check the public email in your profile."),
+    "to_addr": _l("This email address cannot be used for sending. Edit the contact's address, then approve again."),
+    "reply_to": _l("Your reply address cannot be used in an email. Check the public email in your profile."),
 }
-NON_ASCII_ADDRESS = N_("This address has non-ASCII characters before the @, which Ichigo cannot send to. "
+NON_ASCII_ADDRESS = _l("This address has non-ASCII characters before the @, which Ichigo cannot send to. "
                        "Send it from your own mail app instead.")
-UNSAFE_OTHER = N_("This message cannot be sent safely.")
+UNSAFE_OTHER = _l("This message cannot be sent safely.")
 #: a follow-up queued before replies went to the login email only by consent: back to draft
 #: (set by the migration a7e3c2d91f04, which holds the same text)
 REDRAFTED_NOTE = N_("Approved before an update that changed where replies go and what goes into emails. "

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
 from webapp.followups.models import STATUSES
+from webapp.messages import Length, OneOf, Range
 from webapp.validation import MAX_ID, HeaderLine, Paragraphs
 
 LOCALES = ("ja", "en")
@@ -38,11 +39,11 @@ class FollowUpPatch(Schema):
     """Edit, reschedule, approve (`queued`), cancel, or go back to `draft`."""
 
     subject = HeaderLine(200, allow_empty=False)
-    body = Paragraphs(5000, validate=validate.Length(min=1, error="This field is required."))
+    body = Paragraphs(5000, validate=Length(min=1))
     send_after = SendAfter(allow_none=True, metadata={
         "description": "ISO 8601 with an offset; a time in the past means now; a time between 21:00 and 08:00 "
                        "local is kept only when given here explicitly; null means the next allowed moment"})
-    status = fields.String(validate=validate.OneOf(SETTABLE_STATUSES))
+    status = fields.String(validate=OneOf(SETTABLE_STATUSES))
     send_now = fields.Boolean(metadata={
         "description": "true: approve it to go out now (on the sender's next pass), whatever the hour; "
                        "not with `send_after` or another status"})
@@ -74,12 +75,12 @@ class FollowUpList(Schema):
 
 
 class FollowUpListQuery(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    event_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+    status = fields.String(load_default=None, validate=OneOf(STATUSES))
+    event_id = fields.Integer(load_default=None, validate=Range(min=1, max=MAX_ID),
                               metadata={"description": "only the follow-ups to people met at this event"})
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+    cursor = fields.Integer(load_default=None, validate=Range(min=1, max=MAX_ID),
                             metadata={"description": "from `next`: list follow-ups older than this one"})
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(min=1, max=MAX_LIMIT))
 
 
 class DraftIn(Schema):
@@ -112,9 +113,9 @@ class DraftResultOut(Schema):
 
 
 class SkippedQuery(Schema):
-    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+    cursor = fields.Integer(load_default=None, validate=Range(min=1, max=MAX_ID),
                             metadata={"description": "from `next`: the people after this contact"})
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(min=1, max=MAX_LIMIT))
 
 
 class SkippedOut(Schema):
@@ -138,7 +139,7 @@ class ApproveAllOut(Schema):
 
 class TemplateIn(Schema):
     subject = HeaderLine(200, allow_empty=False, required=True)
-    body = Paragraphs(5000, required=True, validate=validate.Length(min=1, error="This field is required."))
+    body = Paragraphs(5000, required=True, validate=Length(min=1))
 
 
 class TemplateOut(Schema):

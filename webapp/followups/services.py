@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 
 from webapp.auth.models import User
@@ -22,13 +23,14 @@ from webapp.followups.own_templates import get_template, reset_template, save_te
 from webapp.followups.schedule import default_send_after, next_allowed
 from webapp.followups.templating import TemplateProblem, render
 from webapp.followups.wording import fill_ins
-from webapp.i18n import N_
+from webapp.i18n import msgid
 from webapp.profiles.services import get_profile_for
 from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
-SEND_NOW_ALONE = N_("Send now queues it for now: leave out the time and any other status.")
-FILL_IN_LEFT = N_("This draft still has a line in [[ … ]] for you to write. Write it (or delete it), then approve "
+NOT_EDITABLE = _l("It is being sent right now or was already sent, so it cannot be changed.")
+SEND_NOW_ALONE = _l("Send now queues it for now: leave out the time and any other status.")
+FILL_IN_LEFT = _l("This draft still has a line in [[ … ]] for you to write. Write it (or delete it), then approve "
                   "again.")
 EDITABLE = ("draft", "queued", "failed", "unknown")
 
@@ -148,7 +150,7 @@ def get_followup_for(owner: User, followup_id: int) -> FollowUp:
     followup = db.session.get(FollowUp, followup_id)
     # a digest (the user's own reminder email) is not a follow-up to review
     if followup is None or followup.owner_id != owner.id or followup.purpose != "followup":
-        raise NotFound("No such follow-up.")
+        raise NotFound(_l("No such follow-up."))
     return followup
 
 
@@ -169,7 +171,7 @@ def list_followups(owner: User, *, status: str | None = None, event_id: int | No
         query = query.where(FollowUp.status == status)
     if event_id is not None:
         if find_event_for(owner, event_id) is None:
-            raise ValidationFailed(fields={"event_id": [N_("No such event.")]})
+            raise ValidationFailed(fields={"event_id": [_l("No such event.")]})
         query = query.where(FollowUp.encounter_id.in_(select(Encounter.id).where(Encounter.event_id == event_id)))
     if after_id:
         query = query.where(FollowUp.id < after_id)
@@ -196,7 +198,7 @@ def _queue(owner: User, followup: FollowUp, send_after: datetime | None, now: da
         .values(status="queued", send_after=when, mime=mime, message_id=followup.message_id, last_error="")
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict("This follow-up is being sent or was already sent.", code="not_queueable")
+        raise Conflict(_l("This follow-up is being sent or was already sent."), code="not_queueable")
 
 
 @unit_of_work
@@ -214,7 +216,7 @@ def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime 
         data.update(status="queued", send_after=now)
     wanted = data.get("status")
     if ("subject" in data or "body" in data or "send_after" in data) and followup.status not in EDITABLE:
-        raise Conflict(f"A {followup.status} follow-up cannot be changed.", code="not_editable")
+        raise Conflict(NOT_EDITABLE, code="not_editable")
     if data.get("send_after") is not None and data["send_after"] < now:
         data["send_after"] = now
     if any(key in data and data[key] != getattr(followup, key) for key in ("subject", "body")):
@@ -227,10 +229,10 @@ def update_followup(owner: User, followup_id: int, data: dict, *, now: datetime 
             update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
             .values(status="cancelled").execution_options(synchronize_session=False))
         if result.rowcount != 1:
-            raise Conflict("It is being sent right now or was already sent.", code="not_cancellable")
+            raise Conflict(_l("It is being sent right now or was already sent."), code="not_cancellable")
     elif wanted == "draft":
         if followup.status not in EDITABLE:
-            raise Conflict(f"A {followup.status} follow-up cannot go back to draft.", code="not_editable")
+            raise Conflict(NOT_EDITABLE, code="not_editable")
         followup.status = "draft"
     elif wanted == "queued" or followup.status == "queued":
         db.session.flush()
@@ -251,7 +253,7 @@ def approve_all(owner: User, *, now: datetime | None = None) -> int:
         try:
             _queue(owner, followup, None, now)
         except ValidationFailed as exc:
-            followup.last_error = exc.message
+            followup.last_error = msgid(exc.message)  # stored in English; pages translate it
             continue
         queued += 1
     return queued
@@ -263,7 +265,7 @@ def resend(owner: User, followup_id: int, *, now: datetime | None = None) -> Fol
     now = now or utcnow()
     followup = get_followup_for(owner, followup_id)
     if followup.status not in ("failed", "unknown"):
-        raise Conflict("Only a failed or uncertain follow-up can be resent.", code="not_resendable")
+        raise Conflict(_l("Only a failed follow-up, or one that may have been sent, can be resent."), code="not_resendable")
     _queue(owner, followup, None, now)
     db.session.refresh(followup)
     return followup
@@ -278,7 +280,7 @@ def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = N
         update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
         .values(status="sent", is_sent_by_hand=True, sent_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict("It is being sent right now or was already sent.", code="not_editable")
+        raise Conflict(NOT_EDITABLE, code="not_editable")
     db.session.add(Interaction(owner_id=owner.id, contact_id=followup.contact_id, kind="email", occurred_at=now,
                                follow_up_id=followup.id, note="sent from my own mail app"))
     db.session.execute(record_touch(followup.contact_id, "email", now))  # resets the email rhythm

@@ -18,7 +18,7 @@ from webapp.followups.review import find_review_notes
 from webapp.followups.schemas import FAILURES_SHOWN, LOCALES, FollowUpPatch, TemplateIn
 from webapp.followups.templating import VARIABLES, TemplateProblem
 from webapp.followups.wording import insert_line
-from webapp.validation import MAX_ID, translate_error
+from webapp.validation import MAX_ID
 
 bp = Blueprint("followups", __name__)
 
@@ -43,9 +43,15 @@ def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
 
 
 def status_labels() -> dict[str, str]:
+    """The list's section names (plural where English has one)."""
     return {"draft": _("Drafts"), "queued": _("Approved, waiting to go out"), "sending": _("Sending"),
             "sent": _("Sent"), "failed": _("Failed"), "unknown": _("May have been sent"),
             "cancelled": _("Cancelled")}
+
+
+def status_name(status: str) -> str:
+    """One follow-up's status, as its page shows it."""
+    return {**status_labels(), "draft": _("Draft")}.get(status, status)
 
 
 def variable_meanings() -> dict[str, str]:
@@ -65,20 +71,12 @@ def variable_meanings() -> dict[str, str]:
 
 
 def _errors(messages: dict) -> dict:
-    return {key: [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
+    return {key: [str(m) for m in (value if isinstance(value, list) else [value])]
             for key, value in messages.items()}
 
 
 def _local(value) -> str:
     return to_user_timezone(value).strftime(LOCAL_INPUT_FORMAT) if value else ""
-
-
-def _conflict_message(exc: Conflict) -> str:
-    return {"not_queueable": _("This follow-up is being sent or was already sent."),
-            "not_cancellable": _("It is being sent right now or was already sent."),
-            "not_editable": _("It is being sent right now or was already sent, so it cannot be changed."),
-            "not_resendable": _("Only a failed follow-up, or one that may have been sent, can be resent."),
-            }.get(exc.code, exc.message)
 
 
 @bp.route("/followups")
@@ -115,7 +113,7 @@ def _render_show(followup: FollowUp, form: dict, errors: dict, status: int = 200
     names = services.contact_names(current_user, [followup])
     return render_template(
         "followups/show.html", followup=followup, contact_name=names.get(followup.contact_id, ""),
-        form=form, errors=errors, message=message, labels=status_labels(),
+        form=form, errors=errors, message=message, status_name=status_name,
         mailto=services.mailto_link(followup), editable=followup.status in services.EDITABLE,
         saved=request.args.get("saved"), reply_to=find_reply_to(current_user),
         notes=find_review_notes(current_user, followup), language_names=LANGUAGE_NAMES), status
@@ -162,7 +160,7 @@ def show(followup_id):
         followup = services.get_followup_for(current_user, followup_id)
         shown = _local(followup.send_after)
         return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
-                                       "send_after_shown": shown}, {}, 409, _conflict_message(exc))
+                                       "send_after_shown": shown}, {}, 409, exc.message)
     return redirect(url_for("followups.show", followup_id=followup_id, saved=action))
 
 
@@ -174,7 +172,7 @@ def _post_only_action(followup_id: int, service):
         followup = services.get_followup_for(current_user, followup_id)
         shown = _local(followup.send_after)
         return _render_show(followup, {"subject": followup.subject, "body": followup.body, "send_after": shown,
-                                       "send_after_shown": shown}, {}, 409, _conflict_message(exc))
+                                       "send_after_shown": shown}, {}, 409, exc.message)
     return None
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
-from webapp.validation import SPACE, Color, Email, HeaderLine, HttpUrl, Line, check_text
+from webapp.messages import Length
+from webapp.validation import SPACE, Color, Email, HeaderLine, HttpUrl, Line, Paragraphs, check_text
 
 MAX_LINKS = 5
 INTRO_LENGTH = 280
@@ -45,9 +46,9 @@ class ProfileIn(Schema):
     next_challenge = Line(INTRO_LENGTH, load_default="")
     signature_color = Color(allow_none=True, load_default=None, metadata={"example": "#1e6b52"})
     signature_text = Line(60, load_default="")
-    offers = Line(INTRO_LENGTH, load_default="")
-    asks = Line(INTRO_LENGTH, load_default="")
-    links = fields.List(HttpUrl(), load_default=list, validate=validate.Length(max=MAX_LINKS),
+    offers = Paragraphs(INTRO_LENGTH, load_default="", metadata={"description": "one offer per line"})
+    asks = Paragraphs(INTRO_LENGTH, load_default="", metadata={"description": "one ask per line"})
+    links = fields.List(HttpUrl(), load_default=list, validate=Length(max=MAX_LINKS),
                         metadata={"description": f"at most {MAX_LINKS} http(s) links"})
     public_email = Email(allow_none=True, load_default=None)
     public_phone = Phone(load_default="")
@@ -66,7 +67,7 @@ class AdviceList(Schema):
 
 
 class KeywordQuery(Schema):
-    keyword = fields.String(load_default="", validate=validate.Length(max=200))
+    keyword = fields.String(load_default="", validate=Length(max=200))
 
 
 class CardOut(Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from webapp.auth.models import User
@@ -29,7 +30,7 @@ _CARD = select(_profiles.c.slug, *(_profiles.c[key] for key in PUBLIC_FIELDS)).w
 
 class CardNotFound(NotFound):
     code = "card_not_found"
-    message = "No card here."
+    message = _l("No card here.")
 
 
 class CardMeta(NamedTuple):
@@ -53,7 +54,7 @@ def get_profile_for(user: User) -> Profile:
     """The user's own profile; there is no way to ask for another user's."""
     profile = db.session.scalar(select(Profile).where(Profile.user_id == user.id))
     if profile is None:
-        raise NotFound("No profile.")
+        raise NotFound(_l("No profile."))
     return profile
 
 

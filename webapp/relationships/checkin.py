@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.auth.models import User
 from webapp.contacts.services import get_contact_for
 from webapp.db import utcnow
@@ -13,7 +15,6 @@ from webapp.followups.history import draft_variables, load_history
 from webapp.followups.models import FollowUp
 from webapp.followups.schedule import default_send_after
 from webapp.followups.templating import render
-from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
 from webapp.relationships.services import open_followup_for
 
@@ -67,8 +68,8 @@ def draft_checkin(owner: User, contact_id: int, *, card_url: str, now: datetime 
     now = now or utcnow()
     contact = get_contact_for(owner, contact_id)
     if not contact.email:
-        raise ValidationFailed(N_("This contact has no email address."),
-                               fields={"contact_id": [N_("This contact has no email address.")]})
+        raise ValidationFailed(_l("This contact has no email address."),
+                               fields={"contact_id": [_l("This contact has no email address.")]})
     waiting = open_followup_for(owner, contact.id)
     if waiting is not None:
         return waiting

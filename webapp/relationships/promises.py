@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.auth.models import User
@@ -13,13 +14,12 @@ from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db
 from webapp.followups.models import Interaction
-from webapp.i18n import N_
 from webapp.relationships.touches import record_touch
 from webapp.validation import MAX_ID
 
 
 class PromiseNotFound(NotFound):
-    message = N_("No such promise.")
+    message = _l("No such promise.")
 
 
 def get_promise_for(owner: User, promise_id: int) -> Promise:
@@ -37,7 +37,7 @@ def list_promises(owner: User, *, status: str = "open", contact_id: int | None =
         try:
             query = query.where(Promise.contact_id == get_contact_for(owner, contact_id).id)
         except ContactNotFound:
-            raise ValidationFailed(fields={"contact_id": [N_("No such contact.")]}) from None
+            raise ValidationFailed(fields={"contact_id": [_l("No such contact.")]}) from None
     if status == "open":
         query = query.where(Promise.done_at.is_(None)).order_by(
             Promise.due_on.is_(None), Promise.due_on, Promise.id)

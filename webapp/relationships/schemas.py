@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validates, validates_schema
 
 from webapp.contacts.models import TIERS
 from webapp.followups.schemas import SendAfter
+from webapp.messages import Length, OneOf, Range
 from webapp.relationships import cadence
 from webapp.relationships.due import KINDS, decode_cursor
 from webapp.relationships.models import DIGESTS, SNOOZABLE
@@ -23,11 +24,11 @@ class ReminderCursor(fields.String):
 
 
 class ReminderQuery(Schema):
-    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KINDS),
+    kind = fields.String(load_default=None, allow_none=True, validate=OneOf(KINDS),
                          metadata={"description": "only this kind of reminder"})
     cursor = ReminderCursor(load_default=None, allow_none=True,
                             metadata={"description": "from the previous page's next"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = fields.Integer(load_default=50, validate=Range(min=1, max=MAX_LIMIT))
 
     @pre_load
     def _blank_is_missing(self, data, **kwargs):
@@ -60,11 +61,11 @@ class ReminderList(Schema):
 
 
 class RhythmIn(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(tuple(cadence.CHANNELS)), metadata={
+    channel = fields.String(required=True, validate=OneOf(tuple(cadence.CHANNELS)), metadata={
         "description": "touch (message, like, comment, call), email (email, article) or meet (meeting)"})
-    every_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=3650))
+    every_days = fields.Integer(required=True, strict=True, validate=Range(min=1, max=3650))
     within_days = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                 validate=validate.Range(min=1, max=3650),
+                                 validate=Range(min=1, max=3650),
                                  metadata={"description": "overdue after this many days (a range: every 180 "
                                                           "within 365), at least every_days; null: overdue the "
                                                           "day after it is due"})
@@ -83,7 +84,7 @@ class RhythmOut(Schema):
 
 
 class PolicyIn(Schema):
-    rhythms = fields.List(fields.Nested(RhythmIn), required=True, validate=validate.Length(max=len(cadence.CHANNELS)),
+    rhythms = fields.List(fields.Nested(RhythmIn), required=True, validate=Length(max=len(cadence.CHANNELS)),
                           metadata={"description": "one rhythm per channel"})
 
     @validates("rhythms")
@@ -104,7 +105,7 @@ class PolicyList(Schema):
 
 
 class InteractionIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(cadence.INTERACTION_KINDS))
+    kind = fields.String(required=True, validate=OneOf(cadence.INTERACTION_KINDS))
     note = Line(280, load_default="", metadata={"description": "private"})
     occurred_at = SendAfter(load_default=None, allow_none=True,
                             metadata={"description": "default: now; not in the future"})
@@ -126,7 +127,7 @@ class InteractionList(Schema):
 
 
 class TierIn(Schema):
-    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
+    tier = fields.String(required=True, validate=OneOf(TIERS))
 
 
 class SnoozeIn(Schema):
@@ -137,9 +138,9 @@ class SnoozeIn(Schema):
                    {"required": ["channel"], "properties": {"channel": {"type": "string"}}}]},
     ]}
     contact_id = Id(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(SNOOZABLE))
-    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(cadence.CHANNELS)))
-    days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365),
+    kind = fields.String(required=True, validate=OneOf(SNOOZABLE))
+    channel = fields.String(load_default=None, allow_none=True, validate=OneOf(tuple(cadence.CHANNELS)))
+    days = fields.Integer(strict=True, validate=Range(min=1, max=365),
                           metadata={"description": "snooze for this many days (or give until)"})
     until = SendAfter(metadata={"description": "snooze until this moment (in the future)"})
 
@@ -167,16 +168,16 @@ class PromisePatch(Schema):
     text = Line(280, allow_empty=False)
     due_on = fields.Date(allow_none=True)
     done = Flag(metadata={"description": "true closes it, false reopens it"})
-    log_kind = fields.String(validate=validate.OneOf(cadence.INTERACTION_KINDS), metadata={
+    log_kind = fields.String(validate=OneOf(cadence.INTERACTION_KINDS), metadata={
         "description": "with done: true, also log this touch on the contact (resets its rhythm)"})
 
 
 class PromiseQuery(Schema):
-    status = fields.String(load_default="open", validate=validate.OneOf(("open", "done")))
+    status = fields.String(load_default="open", validate=OneOf(("open", "done")))
     contact_id = Id(load_default=None, allow_none=True, strict=False,  # a query's numbers are text
                     metadata={"description": "only this contact's (one of yours)"})
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    offset = fields.Integer(load_default=0, validate=Range(min=0, max=1_000_000))
+    limit = fields.Integer(load_default=50, validate=Range(min=1, max=MAX_LIMIT))
 
 
 class PromiseItemOut(Schema):
@@ -207,8 +208,8 @@ class ReviewOut(Schema):
 
 
 class ReminderSettingsIn(Schema):
-    grow_cap = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
-    digest = fields.String(validate=validate.OneOf(DIGESTS), metadata={
+    grow_cap = fields.Integer(strict=True, validate=Range(min=1, max=1000))
+    digest = fields.String(validate=OneOf(DIGESTS), metadata={
         "description": "off, daily (08:00 local) or weekly (Monday 08:00 local), through the follow-up outbox"})
 
 

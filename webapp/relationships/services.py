@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from webapp.auth.models import User
@@ -17,7 +18,6 @@ from webapp.db_setup import unit_of_work
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
 from webapp.followups.models import FollowUp, Interaction
-from webapp.i18n import N_
 from webapp.relationships import cadence
 from webapp.relationships.models import CadencePolicy, ReminderSnooze
 from webapp.relationships.settings import get_settings
@@ -72,7 +72,7 @@ def log_interaction(owner: User, contact_id: int, kind: str, *, note: str = "",
     now = now or utcnow()
     when = occurred_at or now
     if when > now + timedelta(minutes=5):
-        raise ValidationFailed(fields={"occurred_at": [N_("This time is in the future.")]})
+        raise ValidationFailed(fields={"occurred_at": [_l("This time is in the future.")]})
     contact = get_contact_for(owner, contact_id)
     row = Interaction(owner_id=owner.id, contact_id=contact.id, kind=kind, note=note, occurred_at=when,
                       created_at=now)
@@ -92,7 +92,7 @@ def list_interactions(owner: User, contact_id: int, *, limit: int = 50) -> list[
 def set_tier(owner: User, contact_id: int, tier: str, *, now: datetime | None = None) -> Contact:
     """Triage or review: put a contact in a tier and record the review, even when the tier stays."""
     if tier not in TIERS:
-        raise ValidationFailed(fields={"tier": [N_("Choose grow, maintain, let go or unsorted.")]})
+        raise ValidationFailed(fields={"tier": [_l("Choose grow, maintain, let go or unsorted.")]})
     contact = get_contact_for(owner, contact_id)
     contact.tier, contact.tier_reviewed_at = tier, now or utcnow()
     return contact
@@ -104,10 +104,10 @@ def snooze(owner: User, contact_id: int, kind: str, channel: str | None, until: 
     """Put a reminder off until ``until``: one rhythm of a contact, its review, or its sorting."""
     now = now or utcnow()
     if until <= now:
-        raise ValidationFailed(fields={"until": [N_("Choose a time in the future.")]})
+        raise ValidationFailed(fields={"until": [_l("Choose a time in the future.")]})
     channel = channel or ""
     if kind == "touch" and channel not in cadence.CHANNELS:
-        raise ValidationFailed(fields={"channel": [N_("A touch reminder needs its channel.")]})
+        raise ValidationFailed(fields={"channel": [_l("A touch reminder needs its channel.")]})
     if kind != "touch":
         channel = ""
     contact = get_contact_for(owner, contact_id)

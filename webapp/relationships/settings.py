@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.auth.models import User
@@ -12,7 +13,6 @@ from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
-from webapp.i18n import N_
 from webapp.relationships import cadence
 from webapp.relationships.models import ReminderSettings
 
@@ -93,7 +93,7 @@ def feed_document(token: str, *, base_url: str, now: datetime | None = None) -> 
     now = now or utcnow()
     owner = find_feed_owner(token)
     if owner is None:
-        raise NotFound(N_("No such calendar feed (it may have been revoked)."))
+        raise NotFound(_l("No such calendar feed (it may have been revoked)."))
     horizon = now + timedelta(days=FEED_DAYS_AHEAD)
     page = list_reminders(owner, now=now, until=horizon, promises_until=horizon, kinds=("promise", "touch"),
                           limit=FEED_MAX_EVENTS)

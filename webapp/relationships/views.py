@@ -23,7 +23,6 @@ from webapp.relationships.due import KINDS, decode_cursor, list_reminders
 from webapp.relationships.labels import channel_labels, kind_labels, reminder_label, tier_labels
 from webapp.relationships.schemas import InteractionIn, PolicyIn, PromiseIn, ReminderSettingsIn, TierIn
 from webapp.urls import safe_next
-from webapp.validation import translate_error
 
 bp = Blueprint("relationships", __name__)
 
@@ -38,7 +37,7 @@ def _errors(messages: dict) -> dict:
             for inner, msgs in _errors(value).items():
                 out[f"{key}.{inner}"] = msgs
         else:
-            out[key] = [translate_error(str(m)) for m in (value if isinstance(value, list) else [value])]
+            out[key] = [str(m) for m in (value if isinstance(value, list) else [value])]
     return out
 
 
@@ -248,12 +247,12 @@ def _rhythm_errors(messages: dict, rhythms: list[dict]) -> dict:
     out = {}
     for index, fields in (messages.get("rhythms") or {}).items():
         if not isinstance(index, int) or not isinstance(fields, dict):
-            out["_form"] = [translate_error(str(m)) for m in (fields if isinstance(fields, list) else [fields])]
+            out["_form"] = [str(m) for m in (fields if isinstance(fields, list) else [fields])]
             continue
         channel = rhythms[index]["channel"]
         for field, msgs in fields.items():
             name = f"{channel}_every" if field == "every_days" else f"{channel}_within"
-            out[name] = [translate_error(str(m)) for m in msgs]
+            out[name] = [str(m) for m in msgs]
     return out
 
 
