@@ -146,7 +146,7 @@ class Caps:
 
 
 #: the stamp: the data is about to go out (see the module's docstring)
-STAMP = (update(FollowUp).where(FollowUp.id == bindparam("id"), sent.FENCED)
+STAMP = (update(FollowUp).where(FollowUp.id == bindparam("row_id"), sent.FENCED)
          .values(data_started_at=bindparam("at", type_=UTCDateTime()),
                  lease_expires_at=bindparam("lease", type_=UTCDateTime()),
                  updated_at=bindparam("at", type_=UTCDateTime())))
@@ -176,7 +176,7 @@ class Writes:
     def stamp(self, item: Claimed, at: datetime, lease_until: datetime) -> bool:
         """Committed (on PostgreSQL synchronously) before the data goes out: a crash from here on
         leaves the row "unknown", never resent."""
-        [(sql, params)] = self.stamp_sql.bound({"at": at, "lease": lease_until, "id": item.id, "fence": item.fence})
+        [(sql, params)] = self.stamp_sql.bound({"at": at, "lease": lease_until, "row_id": item.id, "token": item.fence})
         cursor = self.dbapi.cursor()
         try:
             cursor.execute(sql, params)  # a transaction of its own, in one round trip
@@ -187,7 +187,7 @@ class Writes:
     def sent(self, item: Claimed, at: datetime, reply: str) -> bool:
         """The row is sent, logged and the contact touched (sent.py), in one transaction, unless the
         row was taken over meanwhile: then nothing is written."""
-        row, *rest = self.sent_sql.bound(sent.params(item.id, at, reply, tried=1, by_hand=False, fence=item.fence))
+        row, *rest = self.sent_sql.bound(sent.params(item.id, at, reply, tried=1, by_hand=False, token=item.fence))
         cursor = self.dbapi.cursor()
         try:
             if self.sqlite:

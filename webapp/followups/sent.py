@@ -2,8 +2,8 @@
 the email on the contact, and the contact's last email moves to that moment (its email rhythm
 restarts). A digest has no contact: only its row changes.
 
-Three statements with named parameters (`id`, `at`, `note`, `tried`, `by_hand`), written once and run
-two ways: through a session or Core connection (`mark_sent`: sent by hand), and compiled once into
+Three statements with named parameters (`row_id`, `at`, `reply`, `tried`, `by_hand`), written once and run
+two ways: on the session's Core connection (`mark_sent`: sent by hand), and compiled once into
 the DB-API's own SQL for the worker's raw connection (`raw_sent`: each message, where SQLAlchemy's
 per-statement cost would be most of what the worker adds). The row statement comes with a guard, so a
 row changes only from the state its writer expects: the worker's own lease (`FENCED`), or a state
@@ -21,10 +21,10 @@ from webapp.followups.models import FollowUp, Interaction
 from webapp.relationships.touches import record_touch
 
 #: the worker's guard: still its own claim (same fencing token), still sending
-FENCED = (FollowUp.fence == bindparam("fence")) & (FollowUp.status == "sending")
+FENCED = (FollowUp.fence == bindparam("token")) & (FollowUp.status == "sending")
 
 _AT = bindparam("at", type_=UTCDateTime())
-_ID = bindparam("id")
+_ID = bindparam("row_id")
 
 
 def row_statement(guard: ColumnElement):
@@ -38,7 +38,7 @@ def row_statement(guard: ColumnElement):
 #: the Interaction that logs the email on the contact (none for a digest)
 LOG = insert(Interaction).from_select(
     ["owner_id", "contact_id", "kind", "occurred_at", "note", "follow_up_id", "created_at"],
-    select(FollowUp.owner_id, FollowUp.contact_id, literal_column("'email'"), _AT, bindparam("note"),
+    select(FollowUp.owner_id, FollowUp.contact_id, literal_column("'email'"), _AT, bindparam("reply"),
            FollowUp.id, _AT).where(FollowUp.id == _ID, FollowUp.contact_id.is_not(None)))
 #: the contact's last email (webapp/relationships/touches.py), never moved back
 TOUCH = record_touch(select(FollowUp.contact_id).where(FollowUp.id == _ID).scalar_subquery(), "email",
@@ -46,12 +46,12 @@ TOUCH = record_touch(select(FollowUp.contact_id).where(FollowUp.id == _ID).scala
 
 
 def params(followup_id: int, at: datetime, note: str, *, tried: int, by_hand: bool, **guard) -> dict:
-    return {"id": followup_id, "at": at, "note": note[:200], "tried": tried, "by_hand": by_hand, **guard}
+    return {"row_id": followup_id, "at": at, "reply": note[:200], "tried": tried, "by_hand": by_hand, **guard}
 
 
 def mark_sent(conn, values: dict, guard: ColumnElement) -> bool:
-    """Run "sent" on a session or Core connection (the caller commits); False, and nothing
-    written, when the guard did not hold."""
+    """Run "sent" on a Core connection (the session's: `db.session.connection()`; the caller
+    commits); False, and nothing written, when the guard did not hold."""
     if conn.execute(row_statement(guard), values).rowcount != 1:
         return False
     conn.execute(LOG, values)

@@ -275,7 +275,7 @@ def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = N
     now = now or utcnow()
     followup = get_followup_for(owner, followup_id)
     values = sent.params(followup.id, now, "sent from my own mail app", tried=0, by_hand=True)
-    if not sent.mark_sent(db.session, values, FollowUp.status.in_(EDITABLE)):
+    if not sent.mark_sent(db.session.connection(), values, FollowUp.status.in_(EDITABLE)):
         raise Conflict("It is being sent right now or was already sent.", code="not_editable")
     db.session.flush()
     db.session.refresh(followup)
