@@ -15,6 +15,7 @@ from webapp.contacts.models import Contact
 from webapp.extensions import db
 from webapp.followups import services
 from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.outbox import fenced_update
 from webapp.followups.transport import parse_mail_url
 from webapp.followups.worker import UNKNOWN_NOTE, Stats, Worker
 
@@ -408,6 +409,12 @@ class RecordingTransport:
         pass
 
 
+def commit_fenced(item, **values) -> bool:
+    ok = fenced_update(db.session, item, **values)
+    db.session.commit()
+    return ok
+
+
 def test_an_expired_lease_is_taken_over_and_the_old_holder_changes_nothing(app, owner, smtp_sink, clock):
     [row] = make_queued(owner, 1)
     a = worker_for(app, smtp_sink.url, clock, worker_id="worker-a")
@@ -429,8 +436,8 @@ def test_an_expired_lease_is_taken_over_and_the_old_holder_changes_nothing(app, 
     stats = Stats()
     a.send_batch(transport, [item_a], stats)
     assert (stats.lost, stats.sent, transport.sent) == (1, 0, [])
-    assert a._commit_fenced(item_a, status="sent", sent_at=clock.now) is False
-    assert a._commit_fenced(item_a, data_started_at=clock.now) is False
+    assert commit_fenced(item_a, status="sent", sent_at=clock.now) is False
+    assert commit_fenced(item_a, data_started_at=clock.now) is False
     taken = fresh(row.id)
     assert (taken.status, taken.lease_owner, taken.fence, taken.data_started_at) == (
         "sending", "worker-b", item_b.fence, None)

@@ -46,7 +46,9 @@ def sink(smtp_sink):
 class Workers:
     """Worker subprocesses, each logging to a file; all of them killed and reaped on exit."""
 
-    def __init__(self, app, sink: SmtpSink, tmp_path: Path, **env):
+    def __init__(self, app, sink: SmtpSink, tmp_path: Path, *, command=("-m", "flask", "--app", "wsgi",
+                                                                        "followups", "worker"), **env):
+        self.command = [sys.executable, *command, "--poll", "0.2"]
         self.env = {
             **os.environ,
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -66,7 +68,7 @@ class Workers:
         log_path = self.tmp_path / f"worker-{len(self.procs)}.log"
         log = log_path.open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "followups", "worker", "--poll", "0.2"],
+            self.command,
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.procs.append((proc, log, log_path))
         return proc
@@ -176,10 +178,10 @@ def test_sigkill_mid_run_loses_nothing_and_sends_nothing_twice(app, sink, tmp_pa
     assert all(at <= killed_at + timedelta(seconds=2) for at in stranded.values())  # the 2 s lease
 
 
-def _race(app, sink, tmp_path, n_workers: int, **env) -> tuple[Counter, Counter, list[int]]:
+def _race(app, sink, tmp_path, n_workers: int, **options) -> tuple[Counter, Counter, list[int]]:
     """500 messages become due at one instant in front of n idle workers; returns the statuses,
     how often each Message-ID reached the server, and how many each worker marked sent."""
-    with Workers(app, sink, tmp_path, **env) as workers:
+    with Workers(app, sink, tmp_path, **options) as workers:
         for _ in range(n_workers):
             workers.start()
         make_queued(make_user(), 500, send_after=utcnow() + timedelta(hours=1))  # while they boot
@@ -207,7 +209,8 @@ def test_concurrent_workers_send_each_message_exactly_once(app, sink, tmp_path):
 
 def test_the_concurrency_test_catches_a_claim_without_locks(app, sink, tmp_path):
     """The test above can fail: with the claim's locking taken out, messages go out twice."""
-    counts, delivered, sent_by = _race(app, sink, tmp_path, n_workers_for(app), FOLLOWUP_UNSAFE_NO_CLAIM_LOCK="1")
+    counts, delivered, sent_by = _race(app, sink, tmp_path, n_workers_for(app),
+                                       command=("-m", "tests.followups.unsafe_worker"))  # its claim takes no locks
     twice = [mid for mid, n in delivered.items() if n > 1]
     assert twice, f"no duplicates without locks: {dict(counts)}, sent per worker {sent_by}"
     assert sum(sent_by) > 500  # the workers' own counts say so too

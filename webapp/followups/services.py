@@ -17,7 +17,8 @@ from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import find_event_for, get_event_for
 from webapp.extensions import db
 from webapp.followups.history import History, draft_variables, load_histories
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups import sent
+from webapp.followups.models import FollowUp
 from webapp.followups.outgoing import compose_for
 from webapp.followups.own_templates import get_template, reset_template, save_template  # noqa: F401 (views, API)
 from webapp.followups.schedule import default_send_after, next_allowed
@@ -25,7 +26,6 @@ from webapp.followups.templating import TemplateProblem, render
 from webapp.followups.wording import fill_ins
 from webapp.i18n import msgid
 from webapp.profiles.services import get_profile_for
-from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
 NOT_EDITABLE = _l("It is being sent right now or was already sent, so it cannot be changed.")
@@ -276,14 +276,9 @@ def mark_sent_by_hand(owner: User, followup_id: int, *, now: datetime | None = N
     """The user sent it from their own mail app: record it as sent and log the touch."""
     now = now or utcnow()
     followup = get_followup_for(owner, followup_id)
-    result = db.session.execute(
-        update(FollowUp).where(FollowUp.id == followup.id, FollowUp.status.in_(EDITABLE))
-        .values(status="sent", is_sent_by_hand=True, sent_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    values = sent.params(followup.id, now, "sent from my own mail app", tried=0, by_hand=True)
+    if not sent.mark_sent(db.session.connection(), values, FollowUp.status.in_(EDITABLE)):
         raise Conflict(NOT_EDITABLE, code="not_editable")
-    db.session.add(Interaction(owner_id=owner.id, contact_id=followup.contact_id, kind="email", occurred_at=now,
-                               follow_up_id=followup.id, note="sent from my own mail app"))
-    db.session.execute(record_touch(followup.contact_id, "email", now))  # resets the email rhythm
     db.session.flush()
     db.session.refresh(followup)
     return followup

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import mailbox
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -53,13 +52,9 @@ def parse_mail_url(url: str, *, timeout: float = 30.0) -> MailConfig:
 
 
 class SmtpTransport:
-    """One connection reused across a batch; each message is MAIL, RCPT, DATA and the content.
-
-    The caller's database work is done while the server is busy answering, off the critical path:
-    `meanwhile` (the previous message's "sent" write) after MAIL is on its way, and `before_data`
-    (the stamp, and the fencing token's check) after the DATA command is on its way. No content
-    has gone out at that point: it follows only once `before_data` said yes and the server
-    answered 354, so "stamped before the data began" holds exactly as before."""
+    """One connection reused across a batch; each message is smtplib's MAIL, RCPT and DATA. The
+    caller's `before_data` (the stamp, and the fencing token's check) runs after RCPT's reply and
+    before DATA: no content goes out until it said yes."""
 
     def __init__(self, config: MailConfig):
         self.config = config
@@ -93,63 +88,32 @@ class SmtpTransport:
                                    f"MAIL_URL must be ASCII ({exc})") from exc
         return smtp
 
-    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool],
-             meanwhile: Callable[[], None] | None = None) -> str:
-        """Send one message; returns the server's final reply. Raises the failures above.
-        `meanwhile` runs once in every case (also when the connection cannot be made)."""
-        try:
-            sender, recipient = _envelope_address(sender), _envelope_address(recipient)
-            if self.smtp is None:
-                self.smtp = self._connect()
-        except BaseException:
-            if meanwhile is not None:
-                meanwhile()
-            raise
+    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool]) -> str:
+        """Send one message; returns the server's final reply. Raises the failures above."""
+        sender, recipient = _envelope_address(sender), _envelope_address(recipient)
+        if self.smtp is None:
+            self.smtp = self._connect()
         smtp = self.smtp
         try:
-            smtp.putcmd("mail", f"FROM:{smtplib.quoteaddr(sender)}")
-        except OSError as exc:
-            self._drop()
-            if meanwhile is not None:
-                meanwhile()
-            raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
-        if meanwhile is not None:
-            self._while_waiting(meanwhile)
-        try:
-            code, reply = smtp.getreply()
-            if code != 250:
-                self._reset()
-                raise _classify(code, reply)
-            code, reply = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                self._reset()
-                raise _classify(code, reply)
-            smtp.putcmd("data")
-        except smtplib.SMTPResponseException as exc:
-            self._drop()
-            raise _classify(exc.smtp_code, exc.smtp_error) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            self._drop()
-            raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
-        go_ahead = self._while_waiting(before_data)
-        try:
-            code, reply = smtp.getreply()
+            self._expect(smtp.mail(sender), 250)
+            self._expect(smtp.rcpt(recipient), 250, 251)
         except (OSError, smtplib.SMTPException) as exc:  # no content has gone out
             self._drop()
             raise TemporaryFailure(f"The mail server connection failed: {exc}") from exc
-        if not go_ahead:  # taken over: send nothing (after a 354 only hanging up aborts the data)
-            if code == 354:
-                self._drop()
-            else:
-                self._reset()
-            raise LeaseLost()
-        if code != 354:  # DATA itself refused: nothing was transferred
-            self._reset()
-            raise _classify(code, reply)
         try:
-            smtp.send(_dot_stuffed(message))
-            code, reply = smtp.getreply()
-        except (OSError, smtplib.SMTPException) as exc:
+            go_ahead = before_data()
+        except BaseException:
+            self._reset()
+            raise
+        if not go_ahead:  # taken over: send nothing
+            self._reset()
+            raise LeaseLost()
+        try:  # smtplib doubles leading dots, ends lines with CRLF and adds the final dot
+            code, reply = smtp.data(message)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused: nothing was transferred
+            self._reset()
+            raise _classify(exc.smtp_code, exc.smtp_error) from exc
+        except (OSError, smtplib.SMTPException) as exc:  # stamped: the content may have gone out
             self._drop()
             raise UncertainDelivery(f"The connection broke while sending the message: {exc}") from exc
         if code != 250:
@@ -157,14 +121,11 @@ class SmtpTransport:
             raise _classify(code, reply)
         return f"{code} {_text(reply)}"
 
-    def _while_waiting(self, work: Callable):
-        """The caller's work while a command is on its way; if it fails, the half-done exchange is
-        abandoned (the connection closed) and its error goes up."""
-        try:
-            return work()
-        except BaseException:
-            self._drop()
-            raise
+    def _expect(self, answer: tuple[int, bytes], *codes: int) -> None:
+        code, reply = answer
+        if code not in codes:
+            self._reset()
+            raise _classify(code, reply)
 
     def _reset(self) -> None:
         try:
@@ -198,10 +159,7 @@ class MaildirTransport:
             (Path(config.path) / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
         self.box = mailbox.Maildir(config.path, create=False)
 
-    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool],
-             meanwhile: Callable[[], None] | None = None) -> str:
-        if meanwhile is not None:
-            meanwhile()
+    def send(self, sender: str, recipient: str, message: bytes, before_data: Callable[[], bool]) -> str:
         if not before_data():
             raise LeaseLost()
         try:
@@ -234,17 +192,6 @@ def _envelope_address(address: str) -> str:
                                    "which this sender cannot deliver.") from exc
         raise PermanentFailure(f"The address {address} cannot be used: {exc}") from exc
     return f"{local}@{domain}"
-
-
-def _dot_stuffed(message: bytes) -> bytes:
-    """The content as DATA carries it (RFC 5321 4.5.2): CRLF line ends (the MIME is built with
-    them), a leading dot doubled, then the lone dot that ends it. As smtplib's data() does."""
-    if not message.endswith(b"\r\n"):
-        message += b"\r\n"
-    return _LEADING_DOT.sub(b"..", message) + b".\r\n"
-
-
-_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
