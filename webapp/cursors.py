@@ -1,8 +1,13 @@
-"""One codec for keyset cursors: the sort key a page ended on, as opaque URL-safe text (pure)."""
+"""One codec for keyset cursors: the sort key a page ended on, as opaque URL-safe text, and the
+query field that reads one."""
 from __future__ import annotations
 
 import base64
 import binascii
+from typing import Callable
+
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields
 
 #: a cursor longer than this was not made here
 MAX_LENGTH = 200
@@ -32,3 +37,18 @@ def unpack(value: str | None) -> str | None:
         return base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode("ascii")).decode()
     except (ValueError, binascii.Error, UnicodeError):
         return None
+
+
+class Cursor(fields.String):
+    """A list's ``cursor`` query argument, decoded by ``decode`` to the sort key a page ended on; one
+    that is not a cursor made here is refused."""
+
+    def __init__(self, decode: Callable[[str], object | None], **kwargs):
+        super().__init__(**kwargs)
+        self.decode = decode
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        decoded = self.decode(super()._deserialize(value, attr, data, **kwargs))
+        if decoded is None:
+            raise ValidationError(_("Not a valid cursor; start from the first page."))
+        return decoded
