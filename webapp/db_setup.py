@@ -84,6 +84,14 @@ def begin_write() -> None:
     db.session.connection(execution_options={"sqlite_immediate": True})
 
 
+def end_read() -> None:
+    """End a read-only transaction (nothing to write in it) so its snapshot is not held while the
+    caller goes on: a long job between units of work, or a read-only request."""
+    from webapp.extensions import db
+
+    db.session.rollback()
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 _in_unit = contextvars.ContextVar("in_unit_of_work", default=False)
@@ -92,7 +100,7 @@ _in_unit = contextvars.ContextVar("in_unit_of_work", default=False)
 def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0,
                  conflict: Callable[[], Exception] | None = None):
     """Make a service function one unit of work: begin as a writer (`begin_write`), run it, commit
-    once; roll back on any error. With ``retries``, an IntegrityError (a unique-key race with
+    once; roll back on any error (a busy database refusing the begin too). With ``retries``, an IntegrityError (a unique-key race with
     another request) rolls back and runs the function again on fresh data, up to that many times;
     then ``conflict()`` is raised in its place when given (a 409 that says what clashed).
 
@@ -106,9 +114,9 @@ def unit_of_work(fn: Callable[P, T] | None = None, *, retries: int = 0,
             if _in_unit.get():
                 return fn(*args, **kwargs)
             for attempt in range(retries + 1):
-                begin_write()
                 token = _in_unit.set(True)
                 try:
+                    begin_write()
                     result = fn(*args, **kwargs)
                     db.session.commit()
                     return result

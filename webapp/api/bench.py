@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from webapp.contacts.models import Contact
 from webapp.db import utcnow
-from webapp.db_setup import begin_write
+from webapp.db_setup import unit_of_work
 from webapp.extensions import db
 
 bp = Blueprint("bench", __name__)
@@ -20,14 +20,16 @@ bp = Blueprint("bench", __name__)
 @bp.route("/api/v1/_bench/insert", methods=["POST"])
 @login_required
 def bare_insert():
-    now, owner_id = utcnow(), current_user.id
-    begin_write()  # as every write in the app: on SQLite BEGIN IMMEDIATE, else a busy writer is a 500
+    return jsonify({"id": _insert(current_user.id, utcnow())}), 201
+
+
+@unit_of_work  # as every write in the app: on SQLite BEGIN IMMEDIATE, else a busy writer is a 500
+def _insert(owner_id: int, now) -> int:
     result = db.session.execute(insert(Contact).values(
         owner_id=owner_id, name="bench", name_reading="", email="", phone="", company="", title="",
         card_url="", card_url_key="", notes="", tier="unsorted", search_key="bench", name_key="bench",
         reading_key="", last_met_at=now, created_at=now, updated_at=now))
-    db.session.commit()
-    return jsonify({"id": result.inserted_primary_key[0]}), 201
+    return result.inserted_primary_key[0]
 
 
 @bp.route("/api/v1/_bench/contacts", methods=["GET"])

@@ -15,7 +15,6 @@ from webapp.api.docs import CONFLICT, PROTECTED
 from webapp.captures import services
 from webapp.captures.schemas import MAX_BATCH, BatchOut, CaptureIn, CaptureOut
 from webapp.errors import AppError, ValidationFailed, error_body
-from webapp.extensions import db
 from webapp.inputs import merge_problems, parse_body
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,8 @@ def _failed(status: int, code: str, message: str, fields=None) -> dict:
 
 
 def _capture_item(raw, problems: dict | None) -> dict:
-    """One item of a batch, its own unit of work: whatever happens to it, the next one still runs."""
+    """One item of a batch, its own unit of work (rolled back by it on any error): whatever happens to
+    it, the next one still runs."""
     try:
         if not isinstance(raw, dict):
             raise ValidationError({"_schema": ["Each item must be an object."]})
@@ -82,9 +82,7 @@ def _capture_item(raw, problems: dict | None) -> dict:
         return _failed(exc.status, exc.code, exc.message, exc.fields)
     except OperationalError:  # the database is busy or gone for a moment: worth sending again
         log.warning("capture %r: database unavailable", raw.get("client_id"), exc_info=True)
-        db.session.rollback()
         return _failed(503, "unavailable", "The server could not store this capture now; send it again later.")
     except Exception:
         log.exception("capture %r failed", raw.get("client_id"))
-        db.session.rollback()
         return _failed(500, "internal_error", "Something went wrong on our side; this capture was not stored.")

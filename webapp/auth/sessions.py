@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from webapp.auth.models import User, UserSession
 from webapp.db import utcnow
-from webapp.db_setup import begin_write, unit_of_work
+from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
 
@@ -89,10 +89,13 @@ def find_login(login_id: str, *, session_lifetime: timedelta, now: datetime | No
         values = {"last_seen_at": now}
         if not is_remembered:
             values["expires_at"] = max(expires_at, now + session_lifetime)
-        begin_write()
-        db.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
-        db.session.commit()
+        _note_use(session_id, values)
     return Login(user, session_id, is_remembered)
+
+
+@unit_of_work
+def _note_use(session_id: int, values: dict) -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
 
 
 def list_user_sessions(user: User, *, now: datetime | None = None) -> list[UserSession]:

@@ -13,6 +13,7 @@ from webapp.auth.login import current_login, end_session, forget_browser, start_
 from webapp.auth.schemas import LoginIn, PasswordChangeIn, SettingsIn, SignupIn
 from webapp.errors import AppError, NotFound
 from webapp.extensions import limiter
+from webapp.forms import form_errors
 from webapp.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -33,9 +34,9 @@ def signup():
         data = SignupIn().load(form_data(SignupIn, request.form))
         user = services.create_user(**data)
     except ValidationError as exc:
-        return render_template("auth/signup.html", errors=exc.messages, form=request.form), 422
+        return render_template("auth/signup.html", errors=form_errors(exc), form=request.form), 422
     except AppError as exc:
-        return render_template("auth/signup.html", errors=exc.fields, form=request.form), exc.status
+        return render_template("auth/signup.html", errors=form_errors(exc), form=request.form), exc.status
     start_session(user, remember=False)
     response = redirect(url_for("profiles.edit"))
     limits.remember_device(response, user.email)
@@ -54,7 +55,7 @@ def login():
         data = LoginIn().load(form_data(LoginIn, request.form))
         user = services.authenticate(**data)
     except ValidationError as exc:
-        return render_template("auth/login.html", errors=exc.messages, form=request.form,
+        return render_template("auth/login.html", errors=form_errors(exc), form=request.form,
                                next=request.form.get("next", "")), 422
     except AppError:
         errors = {"_form": [_("Email or password is not right.")]}
@@ -95,7 +96,7 @@ def settings():
                 services.update_settings(current_user, data)
                 return redirect(url_for("auth.settings", saved=1))
             except ValidationError as exc:
-                errors, status = exc.messages, 422
+                errors, status = form_errors(exc), 422
     from webapp.profiles.services import display_name
 
     return render_template("auth/settings.html", errors=errors, name=display_name(current_user), form=request.form or {
@@ -144,9 +145,9 @@ def change_password():
             current_user, data["current_password"], data["new_password"],
             keep_session=login.session_id if login else None)
     except ValidationError as exc:
-        return render_template("auth/password.html", errors=exc.messages), 422
+        return render_template("auth/password.html", errors=form_errors(exc)), 422
     except AppError as exc:
-        return render_template("auth/password.html", errors=exc.fields), exc.status
+        return render_template("auth/password.html", errors=form_errors(exc)), exc.status
     if login is not None:
         start_session(login.user, remember=login.is_remembered)
     return redirect(url_for("auth.settings", password="changed", ended=ended, revoked=revoked,

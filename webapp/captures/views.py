@@ -13,6 +13,7 @@ from webapp.captures.schemas import CaptureIn
 from webapp.contacts import services as contacts
 from webapp.errors import AppError
 from webapp.events.services import find_active_event
+from webapp.forms import form_errors
 
 bp = Blueprint("captures", __name__)
 
@@ -54,10 +55,10 @@ def new():
         data = CaptureIn().load(form_input(raw))
         result = services.capture_contact(current_user, data, raw=raw)
     except ValidationError as exc:
-        return _render(request.form, _field_errors(exc.messages)), 422
+        return _render(request.form, _field_errors(exc)), 422
     except AppError as exc:
         form = dict(request.form)
-        errors = _field_errors(exc.fields)
+        errors = _field_errors(exc)
         if exc.code == "client_id_reused":  # saved before, then edited: saving again is a new person
             form["client_id"] = str(uuid.uuid4())
             errors = {"_form": [_("This form was already saved. Save again to store it as another person.")]}
@@ -65,9 +66,8 @@ def new():
     return redirect(url_for("captures.new", done=result.contact_id))
 
 
-def _field_errors(messages: dict) -> dict:
-    errors = {key: [str(m) for m in (value if isinstance(value, list) else [value])]
-              for key, value in messages.items()}
+def _field_errors(problem) -> dict:
+    errors = form_errors(problem)
     if "client_id" in errors or "source" in errors:  # not typed by the user: the page itself is stale
         errors.pop("client_id", None)
         errors.pop("source", None)

@@ -1,27 +1,17 @@
 """Contact input and output; the same schemas serve the API and the contact pages."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, pre_load
+from marshmallow import Schema, fields, pre_load
 
 from webapp.captures.schemas import Phone
 from webapp.contacts.models import LANGUAGES, TIERS
 from webapp.contacts.services import decode_cursor
+from webapp.cursors import Cursor
 from webapp.messages import Length, OneOf, Range
 from webapp.validation import MAX_ID, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
-
-
-class Cursor(fields.String):
-    """The opaque ``next`` position of a contact list, decoded to (last_met_at, id)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        decoded = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
-        if decoded is None:
-            raise ValidationError(_("Not a valid cursor; start from the first page."))
-        return decoded
 
 
 class ContactQuery(Schema):
@@ -30,7 +20,7 @@ class ContactQuery(Schema):
     event_id = fields.Integer(load_default=None, allow_none=True, validate=Range(min=1, max=MAX_ID),
                               metadata={"description": "only people met at this event (one of yours)"})
     tier = fields.String(load_default=None, allow_none=True, validate=OneOf(TIERS))
-    cursor = Cursor(load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
+    cursor = Cursor(decode_cursor, load_default=None, allow_none=True, metadata={"description": "from the previous page's next"})
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(min=1, max=MAX_LIMIT))
 
     @pre_load

@@ -1,14 +1,13 @@
 """Contact rules: the owner's list (search, filters, keyset pages), edits, deletion and merging."""
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 
+from webapp import cursors
 from webapp.auth.models import User
 from webapp.captures.services import refresh_keys
 from webapp.contacts.readings import guess_reading
@@ -61,19 +60,15 @@ class ContactPage:
 
 
 def encode_cursor(last_met_at: datetime, contact_id: int) -> str:
-    raw = f"{last_met_at.isoformat()}|{contact_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(last_met_at.isoformat(), contact_id)
 
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
     """(last_met_at, id) from encode_cursor's output; None when it is not one."""
-    if not value or len(value) > 200:
-        return None
+    parts = cursors.decode(value, 2)
     try:
-        text = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode("ascii")).decode()
-        stamp, _sep, ident = text.partition("|")
-        at, contact_id = datetime.fromisoformat(stamp), int(ident)
-    except (ValueError, binascii.Error, UnicodeError):
+        at, contact_id = datetime.fromisoformat(parts[0]), int(parts[1])
+    except (TypeError, ValueError):
         return None
     if at.tzinfo is None or not 0 < contact_id <= MAX_ID:
         return None

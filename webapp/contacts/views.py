@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from webapp.contacts import services
 from webapp.contacts.schemas import ContactPatch, ContactQuery
 from webapp.errors import ValidationFailed
+from webapp.forms import form_errors
 
 bp = Blueprint("contacts", __name__)
 
@@ -18,11 +19,6 @@ EDIT_FIELDS = tuple(ContactPatch().fields)
 
 def tier_labels() -> dict[str, str]:
     return {"unsorted": _("Unsorted"), "grow": _("Grow"), "maintain": _("Maintain"), "let_go": _("Let go")}
-
-
-def _errors(messages: dict) -> dict:
-    return {key: [str(m) for m in (value if isinstance(value, list) else [value])]
-            for key, value in messages.items()}
 
 
 @bp.route("/contacts")
@@ -35,10 +31,8 @@ def index():
                                     if key in ("q", "event_id", "tier", "cursor")})
         page = services.list_contacts(current_user, args["q"], args["event_id"], args["tier"],
                                       args["cursor"], args["limit"])
-    except ValidationError as exc:
-        return _render_index(form, events, None, _errors(exc.messages)), 422
-    except ValidationFailed as exc:
-        return _render_index(form, events, None, _errors(exc.fields)), 422
+    except (ValidationError, ValidationFailed) as exc:
+        return _render_index(form, events, None, form_errors(exc)), 422
     return _render_index(form, events, page, {})
 
 
@@ -71,7 +65,7 @@ def edit(contact_id):
         data = ContactPatch().load({key: request.form[key] for key in EDIT_FIELDS if key in request.form})
         services.update_contact(current_user, contact_id, data)
     except ValidationError as exc:
-        return _render_edit(contact, request.form, _errors(exc.messages)), 422
+        return _render_edit(contact, request.form, form_errors(exc)), 422
     except services.ContactClash as exc:
         message = (_("Another contact already has this email address.") if exc.field == "email"
                    else _("Another contact already has this card link."))

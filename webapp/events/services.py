@@ -1,8 +1,6 @@
 """Event rules: ownership, the one active event, keyset pages, and who was met where."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -10,6 +8,7 @@ from datetime import datetime, timezone
 from flask_babel import lazy_gettext as _
 from sqlalchemy import and_, or_, select, update
 
+from webapp import cursors
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter
 from webapp.db_setup import unit_of_work
@@ -149,21 +148,20 @@ def delete_event(owner: User, event_id: int) -> None:
 
 def encode_cursor(event: Event) -> str:
     key = [event.starts_at.isoformat() if event.starts_at else None, event.id]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return cursors.pack(json.dumps(key))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime | None, int]:
     """The (starts_at, id) a page continues after; a cursor we did not make is a 422."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        starts, event_id = json.loads(raw)
+        starts, event_id = json.loads(cursors.unpack(cursor) or "")
         if not isinstance(event_id, int) or isinstance(event_id, bool):
             raise ValueError(cursor)
         starts_at = datetime.fromisoformat(starts) if starts is not None else None
         if starts_at is not None and starts_at.tzinfo is None:
             raise ValueError(cursor)
         return starts_at, event_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError):
         raise ValidationFailed(fields={"cursor": [_("Not a valid cursor; start again from the first page.")]})
 
 

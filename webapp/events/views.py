@@ -10,6 +10,7 @@ from webapp.errors import ValidationFailed
 from webapp.events import services
 from webapp.events.models import Event
 from webapp.events.schemas import FORM_TEXT_FIELDS, FORM_TIME_FIELDS, EventIn, form_input
+from webapp.forms import form_errors
 from webapp.profiles import web
 from webapp.profiles.services import get_profile_for
 
@@ -40,11 +41,6 @@ def _form_of(event: Event) -> dict:
     return form
 
 
-def _errors(messages: dict) -> dict:
-    return {name: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-            for name, msgs in messages.items()}
-
-
 def _save(event_id: int | None):
     """Validate the posted form and create or update; None when saved, else the errors."""
     try:
@@ -53,10 +49,8 @@ def _save(event_id: int | None):
             event = services.create_event(current_user, data)
         else:
             event = services.update_event(current_user, event_id, data)
-    except ValidationError as exc:
-        return None, _errors(exc.messages)
-    except ValidationFailed as exc:
-        return None, _errors(exc.fields)
+    except (ValidationError, ValidationFailed) as exc:
+        return None, form_errors(exc)
     return event, {}
 
 

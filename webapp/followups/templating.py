@@ -1,9 +1,10 @@
-"""Follow-up templates: built-in ja and en defaults, rendered in Jinja's sandbox (pure)."""
+"""Follow-up templates: the built-in ja and en defaults (templates/emails/), rendered in Jinja's sandbox (pure)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from jinja2 import Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import SecurityError
@@ -35,45 +36,19 @@ RETIRED = {
              "If you want to mention it, write it in the draft yourself",
 }
 
-DEFAULTS = {
-    "ja": {
-        "subject": "{% if event_name %}{{ event_name }}では{% else %}先日は{% endif %}ありがとうございました（{{ my_name }}）",
-        "body": """{{ contact_name }}様
+#: where the built-in email texts live (the style guide's templates/emails/<name>.txt)
+EMAILS = Path(__file__).resolve().parents[2] / "templates" / "emails"
 
-{% if event_name %}{{ event_name }}で{% else %}先日{% endif %}お話しさせていただいた{{ my_name }}です。
-{% if topic %}{{ topic }}のお話、とても印象に残っています。ありがとうございました。
-{% elif conversation %}[[ お話しした内容にふれる一文をここに書いてください ]]
-{% else %}お時間をいただき、ありがとうございました。
-{% endif %}{% if earlier_topic %}前回{% if earlier_event_name %}{{ earlier_event_name }}で{% endif %}うかがった{{ earlier_topic }}のお話、その後いかがですか。
-{% endif %}{% if promise %}
-[[ お約束の件（{{ promise }}）：お送りするものやご連絡をここに書いてください ]]
-{% endif %}
-また近いうちにお話しできればうれしいです。
 
-{{ my_name }}
-{{ my_keyword }}
-{{ my_card_url }}
-""",
-    },
-    "en": {
-        "subject": "Thank you for {{ 'our chat at ' ~ event_name if event_name else 'the conversation' }} – {{ my_name }}",
-        "body": """Hi {{ contact_name }},
+def builtin_text(name: str, locale: str) -> dict[str, str]:
+    """A built-in text from templates/emails/<name>_<locale>.txt: its first line is the subject, the
+    rest after one empty line the body (read as is, so the body keeps its final newline)."""
+    subject, _blank, body = (EMAILS / f"{name}_{locale}.txt").read_text(encoding="utf-8").partition("\n\n")
+    return {"subject": subject, "body": body}
 
-It was good to {{ 'see you again' if met_before else 'meet you' }}{% if event_name %} at {{ event_name }}{% endif %}.
-{% if topic %}Thank you for telling me about {{ topic }} – it stayed with me.
-{% elif conversation %}[[ Write one line here about what you talked about ]]
-{% endif %}{% if earlier_topic %}Last time{% if earlier_event_name %}, at {{ earlier_event_name }},{% endif %} we spoke about {{ earlier_topic }} – I would love to hear how it has gone since.
-{% endif %}{% if promise %}
-[[ What I promised ({{ promise }}): write it here, or add the link ]]
-{% endif %}
-I hope we can talk again soon.
 
-{{ my_name }}
-{{ my_keyword }}
-{{ my_card_url }}
-""",
-    },
-}
+#: the built-in follow-up templates, one per language a draft is written in
+DEFAULTS = {locale: builtin_text("followup", locale) for locale in ("ja", "en")}
 
 SAMPLE = {
     "contact_name": "山田 花子", "contact_company": "いちご", "event_name": "AI Meetup",

@@ -18,6 +18,7 @@ from webapp.followups.review import find_review_notes
 from webapp.followups.schemas import FAILURES_SHOWN, LOCALES, FollowUpPatch, TemplateIn
 from webapp.followups.templating import VARIABLES, TemplateProblem
 from webapp.followups.wording import insert_line
+from webapp.forms import form_errors
 from webapp.validation import MAX_ID
 
 bp = Blueprint("followups", __name__)
@@ -68,11 +69,6 @@ def variable_meanings() -> dict[str, str]:
             "promise": _("what you promised and have not done yet, from every meeting (empty when nothing)"),
             "memorable": _("something memorable about them"), "my_name": _("your name"),
             "my_keyword": _("your brand keyword"), "my_card_url": _("the link to your card")}
-
-
-def _errors(messages: dict) -> dict:
-    return {key: [str(m) for m in (value if isinstance(value, list) else [value])]
-            for key, value in messages.items()}
 
 
 def _local(value) -> str:
@@ -152,10 +148,10 @@ def show(followup_id):
     try:
         services.update_followup(current_user, followup_id, FollowUpPatch().load(raw))
     except ValidationError as exc:
-        return _render_show(followup, request.form, _errors(exc.messages), 422)
+        return _render_show(followup, request.form, form_errors(exc), 422)
     except ValidationFailed as exc:
         return _render_show(services.get_followup_for(current_user, followup_id), request.form,
-                            _errors(exc.fields), 422)
+                            form_errors(exc), 422)
     except Conflict as exc:
         followup = services.get_followup_for(current_user, followup_id)
         shown = _local(followup.send_after)
@@ -214,14 +210,14 @@ def templates():
     try:
         services.save_template(current_user, locale, **TemplateIn().load(raw))
     except ValidationError as exc:
-        return _render_templates(forms, {locale: _errors(exc.messages)}, 422)
+        return _render_templates(forms, {locale: form_errors(exc)}, 422)
     except ValidationFailed as exc:
         problem = exc.__cause__
         if isinstance(problem, TemplateProblem):
             text = (_("Line %(line)d: %(reason)s", line=problem.line, reason=problem.reason) if problem.line
                     else problem.reason)
             return _render_templates(forms, {locale: {problem.part: [text]}}, 422)
-        return _render_templates(forms, {locale: _errors(exc.fields)}, 422)
+        return _render_templates(forms, {locale: form_errors(exc)}, 422)
     return redirect(url_for("followups.templates", saved=locale) + f"#template-{locale}")
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from webapp.errors import AppError
+from webapp.forms import form_errors
 from webapp.profiles import qr, services, vcard, web
 from webapp.profiles.lru import LRU
 from webapp.profiles.schemas import CardOut, ProfileIn
@@ -66,14 +67,11 @@ def _render_edit(profile, *, form, errors, saved=False):
 
 def flat_errors(messages: dict) -> dict:
     """marshmallow messages as field -> list of strings ("links": {0: [...]} becomes "Link 1: ...")."""
-    flat: dict[str, list[str]] = {}
-    for name, value in messages.items():
-        if isinstance(value, dict):
-            flat[name] = [_("Link %(n)d: %(message)s", n=int(index) + 1, message=" ".join(msgs))
-                          for index, msgs in value.items()]
-        else:
-            flat[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return flat
+    links = messages.get("links")
+    if isinstance(links, dict):
+        messages = {**messages, "links": [_("Link %(n)d: %(message)s", n=int(index) + 1, message=" ".join(msgs))
+                                          for index, msgs in links.items()]}
+    return form_errors(messages)
 
 
 @bp.route("/qr")

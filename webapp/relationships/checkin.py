@@ -14,49 +14,12 @@ from webapp.extensions import db
 from webapp.followups.history import draft_variables, load_history
 from webapp.followups.models import FollowUp
 from webapp.followups.schedule import default_send_after
-from webapp.followups.templating import render
+from webapp.followups.templating import builtin_text, render
 from webapp.profiles.services import get_profile_for
 from webapp.relationships.services import open_followup_for
 
 #: built-in check-in texts, in the follow-up templates' language (same variables; never the private need)
-CHECKIN = {
-    "ja": {
-        "subject": "ご無沙汰しております（{{ my_name }}）",
-        "body": """{{ contact_name }}様
-
-ご無沙汰しております。{% if event_name %}{{ event_name }}で{% else %}以前{% endif %}お話しさせていただいた{{ my_name }}です。
-{% if topic %}{{ topic }}のお話を思い出し、その後いかがお過ごしかと思いご連絡しました。
-{% elif conversation %}[[ 前回お話しした内容にふれる一文をここに書いてください ]]
-{% else %}その後いかがお過ごしでしょうか。
-{% endif %}{% if promise %}
-[[ お約束の件（{{ promise }}）：お送りするものやご連絡をここに書いてください ]]
-{% endif %}
-またお話しできる機会があればうれしいです。
-
-{{ my_name }}
-{{ my_keyword }}
-{{ my_card_url }}
-""",
-    },
-    "en": {
-        "subject": "Checking in – {{ my_name }}",
-        "body": """Hi {{ contact_name }},
-
-It has been a while since we talked{% if event_name %} at {{ event_name }}{% endif %}.
-{% if topic %}I was thinking of what you told me about {{ topic }} and wondered how it is going.
-{% elif conversation %}[[ Write one line here about what you talked about last time ]]
-{% else %}I hope all is well with you.
-{% endif %}{% if promise %}
-[[ What I promised ({{ promise }}): write it here, or add the link ]]
-{% endif %}
-It would be good to catch up.
-
-{{ my_name }}
-{{ my_keyword }}
-{{ my_card_url }}
-""",
-    },
-}
+CHECKIN = {locale: builtin_text("checkin", locale) for locale in ("ja", "en")}
 
 
 @unit_of_work

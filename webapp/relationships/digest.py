@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from webapp.auth.models import User
-from webapp.db_setup import unit_of_work
+from webapp.db_setup import end_read, unit_of_work
 from webapp.extensions import db
 from webapp.followups.compose import UnsafeHeader, compose, make_message_id
 from webapp.followups.models import FollowUp
@@ -62,7 +62,7 @@ def enqueue_digests(*, now: datetime, base_url: str = "") -> DigestRun:
     subscribers = db.session.execute(
         select(ReminderSettings.owner_id, ReminderSettings.digest, ReminderSettings.digest_period)
         .where(ReminderSettings.digest != "off")).all()
-    db.session.commit()
+    end_read()
     for owner_id, frequency, done in subscribers:
         user = db.session.get(User, owner_id)
         period = digest_period(frequency, now, user.timezone) if user else None

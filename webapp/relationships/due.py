@@ -5,8 +5,6 @@ sources are merged in Python, so a page costs about the same for 50 contacts or 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,6 +12,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import and_, case, exists, or_, select
 
+from webapp import cursors
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
 from webapp.extensions import db
@@ -62,19 +61,16 @@ class ReminderPage:
 # -- cursor ---------------------------------------------------------------------------------
 def encode_cursor(item: Reminder) -> str:
     due, kind, channel, contact_id, promise_id = item.key
-    raw = f"{due.isoformat()}|{kind}|{channel}|{contact_id}|{promise_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(due.isoformat(), kind, channel, contact_id, promise_id)
 
 
 def decode_cursor(value: str) -> tuple | None:
     """The sort key a page ended on; None when ``value`` is not a cursor."""
-    if not value or len(value) > 200:
-        return None
+    parts = cursors.decode(value, 5)
     try:
-        text = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode("ascii")).decode()
-        stamp, kind, channel, contact_id, promise_id = text.split("|")
+        stamp, kind, channel, contact_id, promise_id = parts
         key = (datetime.fromisoformat(stamp), int(kind), int(channel), int(contact_id), int(promise_id))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (TypeError, ValueError):
         return None
     if key[0].tzinfo is None or not 0 <= key[1] < len(KINDS) or not 0 <= key[2] < len(cadence.CHANNEL_ORDER):
         return None

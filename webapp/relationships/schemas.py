@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, pre_load, validates, validates_schema
 
 from webapp.contacts.models import TIERS
+from webapp.cursors import Cursor
 from webapp.followups.schemas import SendAfter
 from webapp.messages import Length, OneOf, Range
 from webapp.relationships import cadence
@@ -15,19 +16,11 @@ from webapp.validation import Flag, Id, Line
 MAX_LIMIT = 200
 
 
-class ReminderCursor(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        decoded = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
-        if decoded is None:
-            raise ValidationError(_("Not a valid cursor; start from the first page."))
-        return decoded
-
-
 class ReminderQuery(Schema):
     kind = fields.String(load_default=None, allow_none=True, validate=OneOf(KINDS),
                          metadata={"description": "only this kind of reminder"})
-    cursor = ReminderCursor(load_default=None, allow_none=True,
-                            metadata={"description": "from the previous page's next"})
+    cursor = Cursor(decode_cursor, load_default=None, allow_none=True,
+                    metadata={"description": "from the previous page's next"})
     limit = fields.Integer(load_default=50, validate=Range(min=1, max=MAX_LIMIT))
 
     @pre_load

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.db import utcnow
-from webapp.db_setup import unit_of_work
+from webapp.db_setup import end_read, unit_of_work
 from webapp.errors import NotFound
 from webapp.extensions import db
 from webapp.relationships import cadence
@@ -97,7 +97,7 @@ def feed_document(token: str, *, base_url: str, now: datetime | None = None) -> 
     horizon = now + timedelta(days=FEED_DAYS_AHEAD)
     page = list_reminders(owner, now=now, until=horizon, promises_until=horizon, kinds=("promise", "touch"),
                           limit=FEED_MAX_EVENTS)
-    db.session.rollback()  # read only
+    end_read()
     today = cadence.local_date(now, owner.timezone)
     host = base_url.split("://")[-1]
     with force_locale(owner.locale or "en"):

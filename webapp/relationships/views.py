@@ -14,6 +14,7 @@ from webapp.contacts.services import list_contacts, list_event_choices
 from webapp.db import utcnow
 from webapp.errors import AppError, NotFound, ValidationFailed
 from webapp.events.views import card_link
+from webapp.forms import form_errors
 from webapp.profiles.web import public_base_url
 from webapp.relationships import cadence, services
 from webapp.relationships import promises as promise_services
@@ -30,23 +31,12 @@ bp = Blueprint("relationships", __name__)
 SNOOZE_DAYS = (1, 7, 30)
 
 
-def _errors(messages: dict) -> dict:
-    out = {}
-    for key, value in messages.items():
-        if isinstance(value, dict):  # nested (rhythms.0.every_days)
-            for inner, msgs in _errors(value).items():
-                out[f"{key}.{inner}"] = msgs
-        else:
-            out[key] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return out
-
-
 def _load(schema, data: dict) -> dict:
     """A one-tap form through its API schema: bad input is a 422 with per-field messages."""
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise ValidationFailed(fields=_errors(exc.messages)) from None
+        raise ValidationFailed(fields=form_errors(exc)) from None
 
 
 def _back(default: str):
@@ -228,7 +218,7 @@ def cadence_page():
             services.save_policy(current_user, tier, data["rhythms"])
             return redirect(url_for("relationships.cadence_page", saved=tier))
         except ValidationError as exc:
-            errors, status, failed_tier = _rhythm_errors(exc.messages, rhythms), 422, tier
+            errors, status, failed_tier = _rhythm_errors(exc, rhythms), 422, tier
     policies = services.list_policies(current_user)
     for policy in policies:
         policy["by_channel"] = {r["channel"]: r for r in policy["rhythms"]}
@@ -242,17 +232,17 @@ def _number(text: str):
     return int(text) if text.isdigit() and len(text) < 7 else text
 
 
-def _rhythm_errors(messages: dict, rhythms: list[dict]) -> dict:
+def _rhythm_errors(problem: ValidationError, rhythms: list[dict]) -> dict:
     """rhythms.<i>.<field> errors keyed by the form's input names (<channel>_every, <channel>_within)."""
     out = {}
-    for index, fields in (messages.get("rhythms") or {}).items():
-        if not isinstance(index, int) or not isinstance(fields, dict):
-            out["_form"] = [str(m) for m in (fields if isinstance(fields, list) else [fields])]
+    for key, msgs in form_errors(problem).items():
+        _rhythms, _dot, rest = key.partition(".")
+        index, _dot, field = rest.partition(".")
+        if not index.isdigit() or not field:
+            out["_form"] = msgs
             continue
-        channel = rhythms[index]["channel"]
-        for field, msgs in fields.items():
-            name = f"{channel}_every" if field == "every_days" else f"{channel}_within"
-            out[name] = [str(m) for m in msgs]
+        channel = rhythms[int(index)]["channel"]
+        out[f"{channel}_every" if field == "every_days" else f"{channel}_within"] = msgs
     return out
 
 
@@ -276,7 +266,7 @@ def settings_page():
                 reminder_settings.update_settings(current_user, data)
                 return redirect(url_for("relationships.settings_page", saved=1))
             except ValidationError as exc:
-                errors, status = _errors(exc.messages), 422
+                errors, status = form_errors(exc), 422
     settings = reminder_settings.get_settings(current_user)
     form = request.form if errors else {"grow_cap": settings.grow_cap, "digest": settings.digest}
     return render_template("relationships/settings.html", settings=settings, form=form, errors=errors,
