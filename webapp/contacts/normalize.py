@@ -34,3 +34,11 @@ def normalise_card_url(url: str | None) -> str:
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+
+def refresh_keys(contact: Contact) -> None:
+    """Recompute the folded columns after a change of name, reading, company, email or card."""
+    contact.name_key = fold(contact.name)
+    contact.reading_key = fold(contact.name_reading)
+    contact.search_key = search_key(contact.name, contact.name_reading, contact.company)
+    contact.card_url_key = normalise_card_url(contact.card_url)

@@ -9,14 +9,15 @@ from urllib.parse import quote
 from sqlalchemy import Select, select, update
 
 from webapp.auth.models import User
-from webapp.contacts.models import LANGUAGES, Contact, Encounter
+from webapp.contacts.models import LANGUAGES, Contact, Encounter, Interaction
+from webapp.contacts.touches import record_touch
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import find_event_for, get_event_for
 from webapp.extensions import db
 from webapp.followups.history import History, draft_variables, load_histories
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.followups.outgoing import compose_for
 from webapp.followups.own_templates import get_template, reset_template, save_template  # noqa: F401 (views, API)
 from webapp.followups.schedule import default_send_after, next_allowed
@@ -24,7 +25,6 @@ from webapp.followups.templating import TemplateProblem, render
 from webapp.followups.wording import fill_ins
 from webapp.i18n import N_
 from webapp.profiles.services import get_profile_for
-from webapp.relationships.touches import record_touch
 
 QUEUEABLE = ("draft", "failed", "unknown")
 SEND_NOW_ALONE = N_("Send now queues it for now: leave out the time and any other status.")

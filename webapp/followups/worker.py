@@ -25,15 +25,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.engine import Engine
 
+from webapp.contacts.models import Interaction
+from webapp.contacts.touches import CHANNEL_COLUMNS
 from webapp.db import UTCDateTime, utcnow
 from webapp.db_setup import begin_write
 from webapp.extensions import db
 from webapp.followups.compose import UnsafeHeader, verify_message
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.followups.transport import (LeaseLost, PermanentFailure, TemporaryFailure, UncertainDelivery,
                                         open_transport)
 from webapp.i18n import N_
-from webapp.relationships.touches import CHANNEL_COLUMNS
 
 log = logging.getLogger(__name__)
 #: stored as the follow-up's last_error; pages show it translated (tr_error)
