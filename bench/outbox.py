@@ -243,7 +243,8 @@ def hold(owner_ids: list[int]) -> None:
 
     from webapp.db import utcnow
     from webapp.extensions import db
-    from webapp.followups.models import FollowUp, Interaction
+    from webapp.contacts.models import Interaction
+    from webapp.followups.models import FollowUp
 
     db.session.execute(delete(Interaction).where(Interaction.owner_id.in_(owner_ids)))
     db.session.execute(update(FollowUp).where(FollowUp.owner_id.in_(owner_ids)).values(
@@ -297,7 +298,8 @@ def final_states(owner_ids: list[int]) -> tuple[Counter, int]:
     from sqlalchemy import func, select
 
     from webapp.extensions import db
-    from webapp.followups.models import FollowUp, Interaction
+    from webapp.contacts.models import Interaction
+    from webapp.followups.models import FollowUp
 
     states = Counter(dict(db.session.execute(select(FollowUp.status, func.count())
                                              .where(FollowUp.owner_id.in_(owner_ids))

@@ -102,9 +102,9 @@ def seed(app, user_id: int, n_contacts: int, n_interactions: int, rng: random.Ra
     from webapp.contacts.models import Contact, Encounter, Promise
     from webapp.contacts.normalize import fold, search_key
     from webapp.extensions import db
-    from webapp.followups.models import Interaction
+    from webapp.contacts.models import Interaction
     from webapp.relationships.models import ReminderSnooze
-    from webapp.relationships.touches import backfill
+    from webapp.contacts.touches import backfill
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
     started = time.perf_counter()

@@ -1,4 +1,15 @@
-"""Ichigo: the app factory."""
+"""Ichigo: the app factory.
+
+Feature packages import downward only, lowest first (tests/test_import_direction.py checks it):
+
+    auth → events → profiles → contacts → captures → followups → relationships → pwa → api
+
+events are a user's own rows; a profile's card reads them (`?e=<code>`, the active event on the QR);
+contacts' encounters point at events; captures file contacts; follow-ups mail them; relationships
+read contacts and follow-ups; pwa (the shell) and api compose everything. Shared modules
+(db, db_setup, errors, validation, security, ...) belong to no package. A lower package that must
+let a higher one act sends a signal (auth's ``user_created``, connected in register_signals).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_signals(app)
     register_checks(app)
     return app
 
@@ -101,6 +113,14 @@ def register_errorhandlers(app: Flask) -> None:
     from webapp.errors import register_errorhandlers as register
 
     register(app)
+
+
+def register_signals(app: Flask) -> None:
+    """A lower package announces, a higher one acts: sign-up (auth) gives the user a profile (profiles)."""
+    from webapp.auth.services import user_created
+    from webapp.profiles.services import on_user_created
+
+    user_created.connect(on_user_created)
 
 
 def register_checks(app: Flask) -> None:

@@ -11,7 +11,7 @@ from tests.followups.test_worker import app, clock, fresh, owner, worker_for  # 
 from webapp.contacts.models import Contact
 from webapp.extensions import db
 from webapp.followups import services
-from webapp.followups.models import Interaction
+from webapp.contacts.models import Interaction
 
 
 def what_sent_left(row_id: int) -> tuple:

@@ -12,12 +12,13 @@ import pytest
 from tests.conftest import make_user
 from webapp.captures.schemas import CaptureIn
 from webapp.captures.services import capture_contact
+from webapp.contacts.models import Interaction
 from webapp.db import utcnow
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.services import create_event
 from webapp.extensions import db
 from webapp.followups import services
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.followups.worker import Worker
 from webapp.profiles.services import update_profile
 

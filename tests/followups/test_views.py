@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import bearer, csrf_token_of, make_token, make_user
+from webapp.contacts.models import Interaction
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.profiles.services import update_profile
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -11,10 +11,10 @@ from sqlalchemy import case, select, update
 from tests.conftest import build_app, make_user
 from tests.followups.smtp_server import (DROP, Clock, Slow, SmtpSink, free_port, make_queued,  # noqa: F401
                                         smtp_sink, tls_cert)
-from webapp.contacts.models import Contact
+from webapp.contacts.models import Contact, Interaction
 from webapp.extensions import db
 from webapp.followups import services
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.followups.outbox import fenced_update
 from webapp.followups.transport import parse_mail_url
 from webapp.followups.worker import UNKNOWN_NOTE, Stats, Worker

@@ -18,9 +18,10 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import build_app, make_user
 from tests.followups.smtp_server import SmtpSink, make_queued, smtp_sink  # noqa: F401  (a fixture)
+from webapp.contacts.models import Interaction
 from webapp.db import utcnow
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 
 pytestmark = pytest.mark.slow
 

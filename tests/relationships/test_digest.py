@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from tests.conftest import make_user
 from tests.relationships.helpers import days, fresh, meet
+from webapp.contacts.models import Interaction
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction
+from webapp.followups.models import FollowUp
 from webapp.followups.services import get_followup_for, list_followups
 from webapp.followups.worker import Worker
 from webapp.relationships import services

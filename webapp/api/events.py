@@ -8,7 +8,8 @@ from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.events import services
 from webapp.events.schemas import EventIn, EventList, EventListQuery, EventOut, EventPatch
-from webapp.events.views import card_link, event_out
+from webapp.events.schemas import event_out
+from webapp.profiles.web import card_link
 
 bp = Blueprint("api_events", __name__, description="Events, and the one active event")
 

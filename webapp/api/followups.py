@@ -8,13 +8,12 @@ from flask_login import current_user, login_required
 from webapp.api.blueprint import Blueprint
 from webapp.api.docs import CONFLICT, PROTECTED
 from webapp.errors import NotFound, ValidationFailed
-from webapp.events.views import card_link
+from webapp.profiles.web import card_link
 from webapp.followups import services
 from webapp.followups.schemas import (FAILURES_SHOWN, LOCALES, ApproveAllOut, DraftIn, DraftResultOut, FollowUpList,
                                       FollowUpListQuery, FollowUpOut, FollowUpPatch, SkippedList, SkippedQuery,
-                                      TemplateIn, TemplateOut)
+                                      TemplateIn, TemplateOut, followup_out)
 from webapp.followups.templating import VARIABLES
-from webapp.followups.views import followup_out
 
 bp = Blueprint("api_followups", __name__, description="Follow-up emails after an event, and their templates")
 

@@ -6,10 +6,9 @@ from flask_login import current_user, login_required
 from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.contacts.schemas import ContactSummaryOut
-from webapp.events.views import card_link
-from webapp.followups.schemas import FollowUpOut
+from webapp.profiles.web import card_link
+from webapp.followups.schemas import FollowUpOut, followup_out
 from webapp.followups.services import contact_names
-from webapp.followups.views import followup_out
 from webapp.relationships import services
 from webapp.relationships.checkin import draft_checkin
 from webapp.relationships.schemas import InteractionIn, InteractionList, InteractionOut, TierIn

@@ -9,6 +9,8 @@ from webapp.api.blueprint import Blueprint
 from webapp.api.docs import PROTECTED
 from webapp.captures.scan import ScanError, read_payload
 from webapp.errors import NotFound, ValidationFailed
+from webapp.profiles import services as profiles
+from webapp.profiles.web import card_out, public_base_url
 
 bp = Blueprint("api_scan", __name__, description="Read a scanned QR code")
 
@@ -32,9 +34,6 @@ class ScanOut(Schema):
 @bp.doc(**PROTECTED)
 def scan(data):
     """Classify and read a scanned payload. Nothing is fetched from the network."""
-    from webapp.profiles import services as profiles
-    from webapp.profiles.web import card_out, public_base_url
-
     try:
         result = read_payload(data["payload"], own_origin=public_base_url())
     except ScanError as exc:

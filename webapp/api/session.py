@@ -7,6 +7,8 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
 from webapp.api.blueprint import Blueprint
+from webapp.events.services import find_active_event
+from webapp.profiles.services import get_profile_for
 
 #: the answer is per browser and carries a CSRF token: no cache (HTTP or service worker) may keep it
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
@@ -37,9 +39,6 @@ def show():
     if not current_user.is_authenticated:
         return {"authenticated": False, "user_id": None, "name": None, "card_slug": None,
                 "active_event": None, "csrf_token": None}, 200, NO_STORE
-    from webapp.events.services import find_active_event
-    from webapp.profiles.services import get_profile_for
-
     profile = get_profile_for(current_user)
     return {"authenticated": True, "user_id": current_user.id, "name": profile.name or current_user.name,
             "card_slug": profile.slug if profile.is_public else None,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -20,6 +21,8 @@ from webapp.extensions import db
 
 TOKEN_PREFIX = "ich_"
 _HASHERS: dict[bool, tuple[PasswordHasher, str]] = {}
+#: sent inside the sign-up transaction with the new, flushed user; webapp.profiles subscribes
+user_created = Namespace().signal("user-created")
 
 
 def _hasher() -> tuple[PasswordHasher, str]:
@@ -47,8 +50,6 @@ def find_user_by_email(email: str) -> User | None:
 def create_user(email: str, password: str, name: str, *, locale: str | None = None,
                 timezone: str | None = None) -> User:
     """Create an account and its (empty, private) profile; 409 when the email is taken."""
-    from webapp.profiles.services import create_profile_for
-
     if find_user_by_email(email) is not None:
         raise Conflict(_l("An account with this email already exists."), code="email_taken",
                        fields={"email": [_l("An account with this email already exists.")]})
@@ -56,7 +57,7 @@ def create_user(email: str, password: str, name: str, *, locale: str | None = No
                 timezone=timezone or ("Asia/Tokyo" if locale != "en" else "UTC"))
     db.session.add(user)
     db.session.flush()
-    create_profile_for(user)
+    user_created.send(user)  # the profile package gives the new user its profile, in this transaction
     return user
 
 

@@ -1,34 +1,18 @@
 """Capture input and output; the same schema serves the API and the capture form."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validates
 
 from webapp.contacts.models import LANGUAGES
+from webapp.contacts.schemas import Phone
 from webapp.db import utcnow
 from webapp.messages import OneOf
-from webapp.validation import SPACE, Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
+from webapp.validation import Email, HeaderLine, HttpUrl, Id, Line, Paragraphs
 
-PHONE = re.compile(r"^[0-9+()\-.\s#*ext]{0,40}$")
 MAX_BATCH = 500
-
-
-class Phone(Line):
-    #: PHONE with a digit, for the OpenAPI document (webapp.text_patterns explains the dialect)
-    PATTERN = f"^(?:[{SPACE}]*|(?=[\\s\\S]*[0-9])[0-9+()\\-.#*ext{SPACE}]*)(?![\\s\\S])"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("pattern", self.PATTERN)
-        super().__init__(40, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if value and (not PHONE.match(value) or not any(ch.isdigit() for ch in value)):
-            raise ValidationError(_("Not a valid phone number."))
-        return value
 
 
 class CaptureIn(Schema):

@@ -14,7 +14,7 @@ from sqlalchemy.sql.expression import ScalarSelect
 from webapp.auth.models import User
 from webapp.contacts.language import guess_language
 from webapp.contacts.models import Contact, Encounter, Promise
-from webapp.contacts.normalize import fold, normalise_card_url, search_key
+from webapp.contacts.normalize import fold, normalise_card_url, refresh_keys, search_key
 from webapp.contacts.readings import guess_reading
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
@@ -126,14 +126,6 @@ def _replay(owner_id: int, client_id: str, fingerprint: str) -> CaptureResult:
         raise Conflict(_l("This client_id was already used for a different capture."), code="client_id_reused",
                        fields={"client_id": [_l("Already used for a different capture; make a new UUID.")]})
     return CaptureResult(client_id, row.contact_id, row.id, created=False)
-
-
-def refresh_keys(contact: Contact) -> None:
-    """Recompute the folded columns after a change of name, reading, company, email or card."""
-    contact.name_key = fold(contact.name)
-    contact.reading_key = fold(contact.name_reading)
-    contact.search_key = search_key(contact.name, contact.name_reading, contact.company)
-    contact.card_url_key = normalise_card_url(contact.card_url)
 
 
 def with_reading(data: dict) -> tuple[dict, bool]:

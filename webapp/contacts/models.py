@@ -1,4 +1,4 @@
-"""Contacts, their encounters (one per meeting) and promises."""
+"""Contacts, their encounters (one per meeting), promises and interactions (touches)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -71,7 +71,7 @@ class Contact(TimestampMixin, db.Model):
         ForeignKey("contacts.id", ondelete="SET NULL"), default=None)
     last_met_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: the latest logged touch of each cadence channel (relationships.cadence.CHANNELS): a light
-    #: touch, an email or article, a meeting in person; kept by relationships.touches.record_touch
+    #: touch, an email or article, a meeting in person; kept by contacts.touches.record_touch
     last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_email_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_meet_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -130,3 +130,18 @@ class Promise(TimestampMixin, db.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class Interaction(db.Model):
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_contact_kind", "contact_id", "kind", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    #: email, message, meeting, call, like, comment, article
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 _SPACE = re.compile(r"[\s\u3000・·.,_\-‐－—]+")
 
@@ -34,3 +35,14 @@ def normalise_card_url(url: str | None) -> str:
     parts = urlsplit(url.strip())
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, "", ""))
+
+if TYPE_CHECKING:  # only an annotation: the models import this module
+    from webapp.contacts.models import Contact
+
+
+def refresh_keys(contact: Contact) -> None:
+    """Recompute the folded columns after a change of name, reading, company, email or card."""
+    contact.name_key = fold(contact.name)
+    contact.reading_key = fold(contact.name_reading)
+    contact.search_key = search_key(contact.name, contact.name_reading, contact.company)
+    contact.card_url_key = normalise_card_url(contact.card_url)

@@ -9,21 +9,20 @@ from sqlalchemy import and_, delete, exists, literal_column, or_, select, update
 
 from webapp import cursors
 from webapp.auth.models import User
-from webapp.captures.services import refresh_keys
 from webapp.contacts.readings import guess_reading
 from webapp.contacts.models import TIERS, Contact, Encounter
-from webapp.contacts.normalize import fold, normalise_card_url
+from webapp.contacts.normalize import fold, normalise_card_url, refresh_keys
+from webapp.contacts.touches import later
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.events.models import Event
 from webapp.events.services import find_event_for
 from webapp.extensions import db
-from webapp.relationships.touches import later
 from webapp.validation import MAX_ID
 
 EDITABLE = ("name", "name_reading", "phone", "company", "title", "notes", "language")
-#: each cadence channel's last touch (webapp/relationships/touches.py)
+#: each cadence channel's last touch (webapp/contacts/touches.py)
 TOUCH_COLUMNS = ("last_touch_at", "last_email_at", "last_meet_at")
 #: fields a merge fills on the kept contact when it has none
 FILLED_BY_MERGE = ("name_reading", "email", "phone", "company", "title", "card_url")

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, fields
 
-from webapp.events.services import DEFAULT_LIMIT, MAX_LIMIT
+from webapp.events.models import Event
+from webapp.events.services import DEFAULT_LIMIT, EDITABLE_FIELDS, MAX_LIMIT
 from webapp.messages import Length, Range
 from webapp.validation import Flag, HeaderLine, Line
 
@@ -83,4 +84,11 @@ def form_input(form, tz_name: str) -> dict:
         value = (form.get(key) or "").strip()
         data[key] = local_to_iso(value, tz_name) if value else None
     data["is_active"] = bool(form.get("is_active"))
+    return data
+
+
+def event_out(event: Event, card: str) -> dict:
+    """An event as EventOut, with its card link."""
+    data = {key: getattr(event, key) for key in ("id", "code", "is_active", *EDITABLE_FIELDS)}
+    data["card_url"] = f"{card}?e={event.code}"
     return data

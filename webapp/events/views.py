@@ -9,26 +9,13 @@ from marshmallow import ValidationError
 from webapp.errors import ValidationFailed
 from webapp.events import services
 from webapp.events.models import Event
-from webapp.events.schemas import FORM_TEXT_FIELDS, FORM_TIME_FIELDS, EventIn, form_input
+from webapp.events.schemas import FORM_TEXT_FIELDS, FORM_TIME_FIELDS, EventIn, event_out, form_input
 from webapp.forms import form_errors
-from webapp.profiles import web
-from webapp.profiles.services import get_profile_for
+from webapp.profiles.web import card_link
 
 bp = Blueprint("events", __name__)
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def card_link(user) -> str:
-    """The user's card URL, to which an event adds ?e=<code>."""
-    return web.card_url(get_profile_for(user).slug)
-
-
-def event_out(event: Event, card: str) -> dict:
-    """An event as EventOut, with its card link."""
-    data = {key: getattr(event, key) for key in ("id", "code", "is_active", *services.EDITABLE_FIELDS)}
-    data["card_url"] = f"{card}?e={event.code}"
-    return data
 
 
 def _form_of(event: Event) -> dict:

@@ -1,4 +1,4 @@
-"""Follow-up emails (the outbox), the user's templates, and interactions logged on contacts."""
+"""Follow-up emails (the outbox) and the user's templates."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db import TimestampMixin, UTCDateTime, utcnow
+from webapp.db import TimestampMixin, UTCDateTime
 from webapp.extensions import db
 
 STATUSES = ("draft", "queued", "sending", "sent", "failed", "cancelled", "unknown")
@@ -69,17 +69,3 @@ class MessageTemplate(TimestampMixin, db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
 
-
-class Interaction(db.Model):
-    __tablename__ = "interactions"
-    __table_args__ = (Index("ix_interactions_contact_kind", "contact_id", "kind", "occurred_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    #: email, message, meeting, call, like, comment, article
-    kind: Mapped[str] = mapped_column(String(16))
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    note: Mapped[str] = mapped_column(Text, default="")
-    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"), default=None)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

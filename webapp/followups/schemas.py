@@ -7,7 +7,8 @@ from datetime import timezone
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
-from webapp.followups.models import STATUSES
+from webapp.followups.models import STATUSES, FollowUp
+from webapp.followups.services import mailto_link
 from webapp.messages import Length, OneOf, Range
 from webapp.validation import MAX_ID, HeaderLine, Paragraphs
 
@@ -150,3 +151,12 @@ class TemplateOut(Schema):
     variables = fields.Dict(keys=fields.String(), values=fields.String(),
                             metadata={"description": "the variables a template may use, and what they hold"})
 
+
+def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
+    """A follow-up as FollowUpOut: its fields, the contact's name and a mailto: link."""
+    data = {key: getattr(followup, key) for key in (
+        "id", "contact_id", "to", "subject", "body", "status", "send_after", "attempts", "last_error",
+        "message_id", "sent_at", "is_sent_by_hand", "is_edited")}
+    data["contact_name"] = names.get(followup.contact_id, "")
+    data["mailto"] = mailto_link(followup)
+    return data

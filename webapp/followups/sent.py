@@ -17,8 +17,9 @@ from sqlalchemy import bindparam, insert, literal_column, select, update
 from sqlalchemy.sql import ColumnElement
 
 from webapp.db import UTCDateTime
-from webapp.followups.models import FollowUp, Interaction
-from webapp.relationships.touches import record_touch
+from webapp.contacts.models import Interaction
+from webapp.followups.models import FollowUp
+from webapp.contacts.touches import record_touch
 
 #: the worker's guard: still its own claim (same fencing token), still sending
 FENCED = (FollowUp.fence == bindparam("token")) & (FollowUp.status == "sending")
@@ -40,7 +41,7 @@ LOG = insert(Interaction).from_select(
     ["owner_id", "contact_id", "kind", "occurred_at", "note", "follow_up_id", "created_at"],
     select(FollowUp.owner_id, FollowUp.contact_id, literal_column("'email'"), _AT, bindparam("reply"),
            FollowUp.id, _AT).where(FollowUp.id == _ID, FollowUp.contact_id.is_not(None)))
-#: the contact's last email (webapp/relationships/touches.py), never moved back
+#: the contact's last email (webapp/contacts/touches.py), never moved back
 TOUCH = record_touch(select(FollowUp.contact_id).where(FollowUp.id == _ID).scalar_subquery(), "email",
                      _AT).values(updated_at=_AT)
 

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from webapp.errors import Conflict, ValidationFailed
 from webapp.events.schemas import local_to_iso
-from webapp.events.views import card_link
+from webapp.profiles.web import card_link
 from webapp.followups import services
 from webapp.followups.models import FollowUp
 from webapp.followups.outgoing import find_reply_to
@@ -31,16 +31,6 @@ LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
 PAGE = 50
 #: people without an email whose texts one page shows
 SKIPPED_PAGE = 20
-
-
-def followup_out(followup: FollowUp, names: dict[int, str]) -> dict:
-    """A follow-up as FollowUpOut: its fields, the contact's name and a mailto: link."""
-    data = {key: getattr(followup, key) for key in (
-        "id", "contact_id", "to", "subject", "body", "status", "send_after", "attempts", "last_error",
-        "message_id", "sent_at", "is_sent_by_hand", "is_edited")}
-    data["contact_name"] = names.get(followup.contact_id, "")
-    data["mailto"] = services.mailto_link(followup)
-    return data
 
 
 def status_labels() -> dict[str, str]:

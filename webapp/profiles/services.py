@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from webapp.auth.models import User
 from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound
+from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.profiles import coach
 from webapp.profiles.models import Profile
@@ -48,6 +49,11 @@ def create_profile_for(user: User) -> Profile:
     db.session.add(profile)
     db.session.flush()
     return profile
+
+
+def on_user_created(user: User) -> None:
+    """Subscriber to auth's ``user_created``: every new account gets its profile at sign-up."""
+    create_profile_for(user)
 
 
 def get_profile_for(user: User) -> Profile:
@@ -113,8 +119,6 @@ def get_card_event(slug: str, code: str | None) -> dict | None:
     neither shows anything nor fills the page cache."""
     if not _plausible_code(code):
         return None
-    from webapp.events.models import Event
-
     row = db.session.execute(
         select(Event.name, Event.why_here, Event.code)
         .join(Profile, Profile.user_id == Event.owner_id)
@@ -132,8 +136,6 @@ class QrEvent(NamedTuple):
 
 def find_qr_event(user: User) -> QrEvent | None:
     """The user's active event, whose code "show my QR" puts in the card link; None when none is."""
-    from webapp.events.models import Event
-
     row = db.session.execute(select(Event.name, Event.code).where(
         Event.owner_id == user.id, Event.is_active.is_(True))).first()
     return QrEvent(row.name, row.code) if row else None
@@ -146,8 +148,6 @@ def get_card_meta(slug: str, event_code: str | None = None) -> CardMeta:
         row = db.session.execute(_CARD_META, {"slug": slug}).first()
         event_code = None
     else:
-        from webapp.events.models import Event
-
         row = db.session.execute(_CARD_META.add_columns(Event.code).outerjoin(
             Event, (Event.owner_id == _profiles.c.user_id) & (Event.code == event_code)), {"slug": slug}).first()
         event_code = row.code if row is not None else None

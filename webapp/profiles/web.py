@@ -23,6 +23,11 @@ def card_url(slug: str, event_code: str | None = None) -> str:
     return f"{url}?e={quote(event_code, safe='')}" if event_code else url
 
 
+def card_link(user) -> str:
+    """The user's card URL, to which an event adds ?e=<code>."""
+    return card_url(services.get_profile_for(user).slug)
+
+
 def advice_for(keyword: str) -> list[dict]:
     return services.keyword_advice(keyword, str(get_locale() or "en"), translate=gettext)
 

@@ -9,7 +9,9 @@ from sqlalchemy import text
 
 from webapp.db import utcnow
 from webapp.extensions import db
+from webapp.profiles.services import get_profile_for
 from webapp.pwa import shell
+from webapp.pwa.services import home_summary
 from webapp.urls import safe_next
 
 bp = Blueprint("pwa", __name__)
@@ -21,9 +23,6 @@ SERVICE_WORKER = "ichigo_service_worker"
 def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
-    from webapp.profiles.services import get_profile_for
-    from webapp.pwa.services import home_summary
-
     today = to_user_timezone(utcnow()).date()
     return render_template("pages/home.html", profile=get_profile_for(current_user),
                            summary=home_summary(current_user, today=today))

@@ -1,22 +1,13 @@
-"""Cadence rules (pure): the default rhythms per tier, which touches reset which rhythm, and
-when something falls due in the user's own calendar (time zones, DST and 29 February included)."""
+"""Cadence rules: the default rhythms per tier, which touches reset which rhythm (the channels are
+contacts' touches), and when something falls due in the user's own calendar (time zones, DST and
+29 February included)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-#: the kinds of touch a user logs in one tap (Interaction.kind); "email" is also what the queue logs
-INTERACTION_KINDS = ("email", "article", "message", "like", "comment", "call", "meeting")
-
-#: a rhythm keeps one channel alive; only a touch of one of its kinds resets it
-CHANNELS = {
-    "touch": ("message", "like", "comment", "call"),  # a light touch
-    "email": ("email", "article"),  # an email or an article shared
-    "meet": ("meeting",),  # meeting in person
-}
-#: the order channels are listed in when two items fall due at the same moment
-CHANNEL_ORDER = tuple(CHANNELS)
+from webapp.contacts.touches import CHANNEL_ORDER, CHANNELS, INTERACTION_KINDS, channel_of  # noqa: F401
 
 #: DESIGN.md: grow — a light touch monthly, an email or article every quarter, meet once or twice
 #: a year; maintain — meet every six to twelve months; let go and unsorted — nothing
@@ -60,14 +51,6 @@ def rhythms_from(rows) -> tuple[Rhythm, ...]:
     """Rhythm objects from stored or default dicts, in channel order."""
     rhythms = [Rhythm(r["channel"], int(r["every_days"]), r.get("within_days")) for r in rows]
     return tuple(sorted(rhythms, key=lambda r: CHANNEL_ORDER.index(r.channel)))
-
-
-def channel_of(kind: str) -> str | None:
-    """The channel an interaction kind resets (None for an unknown kind)."""
-    for channel, kinds in CHANNELS.items():
-        if kind in kinds:
-            return channel
-    return None
 
 
 def add_days(moment: datetime, days: int, tz: str) -> datetime:

@@ -15,10 +15,10 @@ from sqlalchemy import and_, case, exists, or_, select
 from webapp import cursors
 from webapp.auth.models import User
 from webapp.contacts.models import Contact, Encounter, Promise
+from webapp.contacts.touches import CHANNEL_COLUMNS
 from webapp.extensions import db
 from webapp.relationships import cadence
 from webapp.relationships.models import CadencePolicy, ReminderSnooze
-from webapp.relationships.touches import CHANNEL_COLUMNS
 from webapp.validation import MAX_ID
 
 KINDS = ("promise", "touch", "review", "sort")

@@ -7,14 +7,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.auth.models import User
-from webapp.contacts.models import Promise
+from webapp.contacts.models import Interaction, Promise
 from webapp.contacts.services import ContactNotFound, get_contact_for
+from webapp.contacts.touches import record_touch
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import NotFound, ValidationFailed
 from webapp.extensions import db
-from webapp.followups.models import Interaction
-from webapp.relationships.touches import record_touch
 from webapp.validation import MAX_ID
 
 

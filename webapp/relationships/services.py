@@ -11,17 +11,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from webapp.auth.models import User
-from webapp.contacts.models import TIERS, Contact
+from webapp.contacts.models import TIERS, Contact, Encounter, Interaction
 from webapp.contacts.services import get_contact_for
+from webapp.contacts.touches import record_touch
 from webapp.db import utcnow
 from webapp.db_setup import unit_of_work
 from webapp.errors import ValidationFailed
 from webapp.extensions import db
-from webapp.followups.models import FollowUp, Interaction
-from webapp.relationships import cadence
+from webapp.followups.models import FollowUp
+from webapp.profiles.services import get_profile_for
+from webapp.relationships import cadence, matching
 from webapp.relationships.models import CadencePolicy, ReminderSnooze
 from webapp.relationships.settings import get_settings
-from webapp.relationships.touches import record_touch
 
 
 # -- cadence policies -----------------------------------------------------------------------
@@ -190,10 +191,6 @@ class OfferMatch:
 def list_matches(owner: User, *, limit: int = 50) -> tuple[list[OfferMatch], bool]:
     """People with a need (said at any meeting) that meets one of my offers (profile.offers), best
     first, each once with their best-met need; and whether I have written any offers at all."""
-    from webapp.profiles.services import get_profile_for
-    from webapp.contacts.models import Encounter
-    from webapp.relationships import matching
-
     offers = [(phrase, matching.terms(phrase)) for phrase in matching.phrases(get_profile_for(owner).offers)]
     if not offers:
         return [], False

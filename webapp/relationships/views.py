@@ -13,8 +13,8 @@ from webapp.contacts.models import TIERS
 from webapp.contacts.services import list_contacts, list_event_choices
 from webapp.db import utcnow
 from webapp.errors import AppError, NotFound, ValidationFailed
-from webapp.events.views import card_link
 from webapp.forms import form_errors
+from webapp.profiles.web import card_link
 from webapp.profiles.web import public_base_url
 from webapp.relationships import cadence, services
 from webapp.relationships import promises as promise_services

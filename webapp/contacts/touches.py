@@ -1,4 +1,5 @@
-"""Each contact's last touch per cadence channel, kept beside the Interaction rows that log them.
+"""Touches: the channels a touch resets, and each contact's last touch per channel, kept beside the
+Interaction rows that log them.
 
 Every writer of an Interaction (a one-tap touch, a promise closed with a touch, a follow-up sent
 by the queue or by hand) executes :func:`record_touch` in the same transaction, so the due list
@@ -8,13 +9,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Update, or_, update
+from sqlalchemy import Update, func, or_, select, update
 
-from webapp.contacts.models import Contact
-from webapp.relationships.cadence import channel_of
+from webapp.contacts.models import Contact, Interaction
+
+#: the kinds of touch a user logs in one tap (Interaction.kind); "email" is also what the queue logs
+INTERACTION_KINDS = ("email", "article", "message", "like", "comment", "call", "meeting")
+
+#: a rhythm keeps one channel alive; only a touch of one of its kinds resets it
+CHANNELS = {
+    "touch": ("message", "like", "comment", "call"),  # a light touch
+    "email": ("email", "article"),  # an email or an article shared
+    "meet": ("meeting",),  # meeting in person
+}
+#: the order channels are listed in when two items fall due at the same moment
+CHANNEL_ORDER = tuple(CHANNELS)
+
 
 #: the Contact column that holds each channel's last touch
 CHANNEL_COLUMNS = {"touch": "last_touch_at", "email": "last_email_at", "meet": "last_meet_at"}
+
+
+def channel_of(kind: str) -> str | None:
+    """The channel an interaction kind resets (None for an unknown kind)."""
+    for channel, kinds in CHANNELS.items():
+        if kind in kinds:
+            return channel
+    return None
 
 
 def record_touch(contact_id: int, kind: str, at: datetime) -> Update | None:
@@ -36,11 +57,6 @@ def later(*moments: datetime | None) -> datetime | None:
 
 def backfill(contact_filter=None) -> list[Update]:
     """UPDATEs that recompute every channel's last touch from the interactions table (bulk loads)."""
-    from sqlalchemy import func, select
-
-    from webapp.followups.models import Interaction
-    from webapp.relationships.cadence import CHANNELS
-
     statements = []
     for channel, column in CHANNEL_COLUMNS.items():
         latest = (select(func.max(Interaction.occurred_at))
