@@ -120,3 +120,17 @@ def test_the_digest_greets_and_addresses_the_name_on_the_card(app, owner, clock)
     assert "Taro Yamada" in digest.body.splitlines()[0] and "山田" not in digest.body
     message = BytesParser(policy=policy.default).parsebytes(digest.mime)
     assert message["To"].addresses[0].display_name == "Taro Yamada"
+
+
+def test_a_japanese_users_digest_reads_as_japanese(app, clock):
+    from tests.test_i18n_sweep import latin_sentences
+
+    user = make_user(locale="ja", timezone="Asia/Tokyo")
+    meet(user, tier="grow", email="hanako@example.com", promise="資料を送る")
+    reminder_settings.update_settings(user, {"digest": "daily"})
+    now = datetime(2025, 7, 2, 23, 30, tzinfo=UTC)
+    clock.move_to(now)
+    enqueue_digests(now=now, base_url="https://ichigo.test")
+    (digest,) = digests(user)
+    assert "佐藤 花子" in digest.body
+    assert latin_sentences(digest.subject + "\n" + digest.body) == []
