@@ -8,8 +8,8 @@ from webapp.errors import AppError
 
 def form_errors(problem: ValidationError | AppError | dict) -> dict[str, list[str]]:
     """The messages of a refused form (a schema's ValidationError, a service's AppError fields, or
-    such a dict) as field -> list of messages (translated where they were raised). A nested field's messages are
-    keyed by its path joined with dots (rhythms.0.every_days)."""
+    such a dict) as field -> list of messages (translated where they were raised). A nested field's
+    messages are keyed by its path joined with dots (rhythms.0.every_days)."""
     if isinstance(problem, ValidationError):
         messages = problem.messages
     elif isinstance(problem, AppError):
